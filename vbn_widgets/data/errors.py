@@ -1,0 +1,38 @@
+"""Errors raised by the data layer. Each message names the file, column or value at fault."""
+
+
+class VBNDataError(Exception):
+    """Base class of every error the data layer raises on bad data or bad requests."""
+
+
+class ManifestError(VBNDataError):
+    """A manifest is missing, malformed, or does not name what was asked for."""
+
+
+class TableError(VBNDataError):
+    """A metadata table cannot be parsed into its documented types."""
+
+
+class DownloadError(VBNDataError):
+    """A file could not be fetched from the source."""
+
+
+class HashMismatchError(DownloadError):
+    """The bytes fetched do not hash to the manifest's BLAKE2b digest."""
+
+    def __init__(self, key: str, expected: str, actual: str) -> None:
+        super().__init__(
+            f"{key}: BLAKE2b mismatch, manifest says {expected[:16]}... but the fetched bytes "
+            f"hash to {actual[:16]}...; the file was discarded"
+        )
+        self.key = key
+        self.expected = expected
+        self.actual = actual
+
+
+class DownloadCancelled(DownloadError):  # noqa: N818 - a cancel is not an error condition
+    """The caller cancelled a download; any partial bytes stay under a temporary name."""
+
+
+class ReadOnlyCacheError(VBNDataError):
+    """A write was asked of a cache that never writes (static mode, or local-only)."""

@@ -1,0 +1,167 @@
+"""The cache folder, laid out exactly as AllenSDK's cloud cache lays it out.
+
+::
+
+    cache_dir/
+      _downloaded_data.json      {"<absolute resolved path>": "<blake2b hex>"}, indent=2, sort_keys
+      _manifest_last_used.txt    bare manifest file name, no newline
+      <project>_project_manifest_v<semver>.json
+      <project>-<semver>/<key without the project prefix>
+      .vbn_widgets/              our own additions (locks, table sidecars); AllenSDK ignores it
+
+Static mode reads a read-only mirror of the bucket (``cache_dir/<project>/...``) and never writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from hashlib import blake2b
+from pathlib import Path
+
+from filelock import FileLock
+
+from .errors import VBNDataError
+from .manifest import PROJECT, FileEntry, Manifest, is_manifest_name, sort_manifest_names
+
+DOWNLOADED_DATA = "_downloaded_data.json"
+LAST_USED = "_manifest_last_used.txt"
+PRIVATE_DIR = ".vbn_widgets"
+PART_SUFFIX = ".part"
+
+
+def hash_file(path: Path, chunk_size: int = 1 << 22) -> str:
+    """BLAKE2b (hashlib's default 64-byte digest) of a whole file, as manifests record it."""
+    digest = blake2b()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class CacheLayout:
+    """Paths and bookkeeping files of one writable, AllenSDK-compatible cache folder."""
+
+    def __init__(self, cache_dir: str | os.PathLike[str]) -> None:
+        self.root = Path(cache_dir).expanduser().resolve()
+
+    # paths
+    def manifest_path(self, name: str) -> Path:
+        return self.root / name
+
+    def local_path(self, manifest: Manifest, entry: FileEntry) -> Path:
+        return self.root / manifest.version_folder / entry.relative_path
+
+    def part_path(self, final: Path, entry: FileEntry) -> Path:
+        # Keyed by hash so a partial download of one version is never resumed into another.
+        return final.with_name(f".{final.name}.{entry.file_hash[:16]}{PART_SUFFIX}")
+
+    def lock_path(self, target: Path) -> Path:
+        tag = blake2b(str(target).encode(), digest_size=16).hexdigest()
+        return self.root / PRIVATE_DIR / "locks" / f"{tag}.lock"
+
+    def sidecar_dir(self) -> Path:
+        return self.root / PRIVATE_DIR / "tables"
+
+    @contextmanager
+    def lock(self, target: Path, timeout: float = -1):
+        path = self.lock_path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(path, timeout=timeout):
+            yield
+
+    # manifests on disk
+    def downloaded_manifests(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sort_manifest_names(p.name for p in self.root.iterdir() if is_manifest_name(p.name))
+
+    def read_last_used(self) -> str | None:
+        path = self.root / LAST_USED
+        try:
+            name = path.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def write_last_used(self, name: str) -> None:
+        atomic_write_bytes(self.root / LAST_USED, name.encode())
+
+    # _downloaded_data.json
+    def read_downloaded(self) -> dict[str, str]:
+        path = self.root / DOWNLOADED_DATA
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except json.JSONDecodeError as err:
+            raise VBNDataError(
+                f"{path}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
+            ) from None
+        if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+        ):
+            raise VBNDataError(f"{path}: expected an object mapping paths to hash strings")
+        return data
+
+    def record_downloaded(self, path: Path, file_hash: str) -> None:
+        """Add one verified file to _downloaded_data.json (read-modify-write under a lock)."""
+        book = self.root / DOWNLOADED_DATA
+        with self.lock(book):
+            data = self.read_downloaded()
+            data[str(path.resolve())] = file_hash
+            text = json.dumps(data, indent=2, sort_keys=True)
+            atomic_write_bytes(book, text.encode())
+
+    def forget_downloaded(self, path: Path) -> None:
+        book = self.root / DOWNLOADED_DATA
+        with self.lock(book):
+            data = self.read_downloaded()
+            if data.pop(str(path.resolve()), None) is not None:
+                atomic_write_bytes(book, json.dumps(data, indent=2, sort_keys=True).encode())
+
+    def find_by_hash(self, file_hash: str) -> Path | None:
+        """An existing file recorded with this hash, for reuse across versions."""
+        for path, recorded in self.read_downloaded().items():
+            if recorded == file_hash and Path(path).is_file():
+                return Path(path)
+        return None
+
+
+class StaticLayout:
+    """A read-only mirror of the bucket (``root/<project>/...``); nothing here is ever written."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser().resolve()
+
+    def manifest_dir(self) -> Path:
+        return self.root / PROJECT / "manifests"
+
+    def manifest_path(self, name: str) -> Path:
+        return self.manifest_dir() / name
+
+    def local_path(self, _manifest: Manifest, entry: FileEntry) -> Path:
+        return self.root / entry.key
+
+    def downloaded_manifests(self) -> list[str]:
+        folder = self.manifest_dir()
+        if not folder.is_dir():
+            return []
+        return sort_manifest_names(p.name for p in folder.iterdir())

@@ -1,0 +1,245 @@
+"""The release manifest: parsing, validation, semver ordering, and comparison of two versions."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from packaging.version import InvalidVersion, Version
+
+from .errors import ManifestError
+
+PROJECT = "visual-behavior-neuropixels"
+BUCKET = "visual-behavior-neuropixels-data"
+MANIFEST_PREFIX = f"{PROJECT}_project_manifest_v"
+METADATA_TABLES = ("units", "probes", "channels", "ecephys_sessions", "behavior_sessions")
+
+_MANIFEST_NAME = re.compile(rf"^{re.escape(MANIFEST_PREFIX)}(?P<version>[0-9][0-9A-Za-z.+-]*)\.json$")
+_HASH = re.compile(r"^[0-9a-f]{128}$")
+_S3_HOST = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3[.-]?[a-z0-9-.]*amazonaws\.com$")
+
+
+def manifest_file_name(version: str) -> str:
+    return f"{MANIFEST_PREFIX}{version}.json"
+
+
+def manifest_version(name: str) -> Version:
+    """The semver of a manifest file name; ValueError naming the name if it is not one."""
+    match = _MANIFEST_NAME.match(name)
+    if not match:
+        raise ValueError(f"{name!r} is not a manifest file name ({MANIFEST_PREFIX}<version>.json)")
+    try:
+        return Version(match["version"])
+    except InvalidVersion as err:
+        raise ValueError(f"{name!r}: {match['version']!r} is not a version") from err
+
+
+def is_manifest_name(name: str) -> bool:
+    try:
+        manifest_version(name)
+    except ValueError:
+        return False
+    return True
+
+
+def sort_manifest_names(names: Iterable[str]) -> list[str]:
+    """Oldest first by semver (v0.10.0 after v0.9.0), ignoring names that are not manifests."""
+    return sorted((n for n in names if is_manifest_name(n)), key=manifest_version)
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of a release: where it is in the bucket, which object version, its BLAKE2b."""
+
+    name: str  # metadata table name, or str(file_id) for a data file
+    url: str
+    version_id: str | None
+    file_hash: str
+    bucket: str
+    key: str
+
+    @property
+    def relative_path(self) -> str:
+        """Key without the project prefix: the path under a version folder of the cache."""
+        prefix = f"{PROJECT}/"
+        return self.key[len(prefix) :] if self.key.startswith(prefix) else self.key
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """(bucket, key) of an S3 https URL as manifests write them."""
+    parsed = urlparse(url)
+    match = _S3_HOST.match(parsed.hostname or "")
+    key = parsed.path.lstrip("/")
+    if parsed.scheme != "https" or not match or not key:
+        raise ValueError(f"{url!r} is not an https URL of an object in an S3 bucket")
+    return match["bucket"], key
+
+
+def _entry(source: str, where: str, name: str, raw: object) -> FileEntry:
+    if not isinstance(raw, Mapping):
+        raise ManifestError(f"{source}: {where}[{name!r}] must be an object, got {raw!r:.80}")
+    missing = [k for k in ("url", "file_hash") if not isinstance(raw.get(k), str)]
+    if missing:
+        raise ManifestError(f"{source}: {where}[{name!r}] lacks string field(s) {missing}")
+    version_id = raw.get("version_id")
+    if version_id is not None and not isinstance(version_id, str):
+        raise ManifestError(f"{source}: {where}[{name!r}].version_id must be a string")
+    file_hash = raw["file_hash"].lower()
+    if not _HASH.match(file_hash):
+        raise ManifestError(
+            f"{source}: {where}[{name!r}].file_hash {raw['file_hash']!r:.40} is not a BLAKE2b "
+            "hex digest (128 hex characters)"
+        )
+    try:
+        bucket, key = split_url(raw["url"])
+    except ValueError as err:
+        raise ManifestError(f"{source}: {where}[{name!r}]: {err}") from None
+    if ".." in key.split("/") or key.startswith("/"):
+        raise ManifestError(f"{source}: {where}[{name!r}] key {key!r} escapes the release")
+    return FileEntry(name, raw["url"], version_id, file_hash, bucket, key)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A parsed, validated manifest. ``source`` names where it came from, for error messages."""
+
+    name: str
+    project_name: str
+    version: Version
+    metadata_files: dict[str, FileEntry]
+    data_files: dict[int, FileEntry]
+    data_pipeline: tuple[dict[str, str], ...] = ()
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def version_folder(self) -> str:
+        """The cache folder AllenSDK keeps this version's files in."""
+        return f"{self.project_name}-{self.raw.get('manifest_version', self.version)}"
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str, source: str | None = None) -> Manifest:
+        source = source or name
+        try:
+            raw = json.loads(data.decode("utf-8-sig"))
+        except UnicodeDecodeError as err:
+            raise ManifestError(f"{source}: not UTF-8 text ({err.reason})") from None
+        except json.JSONDecodeError as err:
+            raise ManifestError(
+                f"{source}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
+            ) from None
+        return cls.from_dict(raw, name, source)
+
+    @classmethod
+    def from_dict(cls, raw: object, name: str, source: str | None = None) -> Manifest:
+        source = source or name
+        if not isinstance(raw, dict):
+            raise ManifestError(f"{source}: top level must be a JSON object")
+        needed = ("project_name", "manifest_version", "metadata_files", "data_files")
+        missing = [k for k in needed if k not in raw]
+        if missing:
+            raise ManifestError(f"{source}: missing top-level key(s) {missing}")
+        if not isinstance(raw["metadata_files"], dict) or not isinstance(raw["data_files"], dict):
+            raise ManifestError(f"{source}: metadata_files and data_files must be objects")
+        try:
+            version = Version(str(raw["manifest_version"]))
+        except InvalidVersion:
+            raise ManifestError(
+                f"{source}: manifest_version {raw['manifest_version']!r} is not a version"
+            ) from None
+        metadata = {
+            str(k): _entry(source, "metadata_files", str(k), v)
+            for k, v in raw["metadata_files"].items()
+        }
+        data: dict[int, FileEntry] = {}
+        for k, v in raw["data_files"].items():
+            try:
+                file_id = int(k)
+            except ValueError:
+                raise ManifestError(f"{source}: data_files key {k!r} is not an integer") from None
+            data[file_id] = _entry(source, "data_files", str(k), v)
+        pipeline = raw.get("data_pipeline", [])
+        return cls(
+            name=name,
+            project_name=str(raw["project_name"]),
+            version=version,
+            metadata_files=metadata,
+            data_files=data,
+            data_pipeline=tuple(p for p in pipeline if isinstance(p, dict)),
+            raw=raw,
+        )
+
+    def metadata_entry(self, table: str) -> FileEntry:
+        try:
+            return self.metadata_files[table]
+        except KeyError:
+            raise ManifestError(
+                f"{self.name} has no metadata file {table!r}; it has {sorted(self.metadata_files)}"
+            ) from None
+
+    def data_entry(self, file_id: int | str | float) -> FileEntry:
+        try:
+            number = int(file_id)
+        except (TypeError, ValueError):
+            raise ManifestError(f"file_id {file_id!r} is not an integer") from None
+        if number != file_id and not isinstance(file_id, str):
+            raise ManifestError(f"file_id {file_id!r} is not an integer")
+        try:
+            return self.data_files[number]
+        except KeyError:
+            raise ManifestError(
+                f"{self.name} has no data file with file_id {file_id!r} "
+                "(ids refer to one manifest version only; -999 means no file)"
+            ) from None
+
+    def entries(self) -> list[FileEntry]:
+        return [*self.metadata_files.values(), *self.data_files.values()]
+
+
+@dataclass(frozen=True)
+class ManifestDiff:
+    """What changed between two manifests, by bucket key."""
+
+    old: str
+    new: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    renamed: tuple[tuple[str, str], ...]  # (old key, new key) with identical content
+    unchanged: int
+
+    def __str__(self) -> str:
+        lines = [f"Changes going from {self.old} to {self.new}"]
+        lines += [f"  {key} changed" for key in self.changed]
+        lines += [f"  {old} renamed {new}" for old, new in self.renamed]
+        lines += [f"  {key} created" for key in self.added]
+        lines += [f"  {key} deleted" for key in self.removed]
+        if len(lines) == 1:
+            lines.append("  no files changed")
+        return "\n".join(lines)
+
+
+def compare(old: Manifest, new: Manifest) -> ManifestDiff:
+    before = {e.key: e.file_hash for e in old.entries()}
+    after = {e.key: e.file_hash for e in new.entries()}
+    gone = {k: h for k, h in before.items() if k not in after}
+    fresh = {k: h for k, h in after.items() if k not in before}
+    by_hash = {h: k for k, h in gone.items()}
+    renamed = []
+    for key, file_hash in sorted(fresh.items()):
+        if file_hash in by_hash:
+            renamed.append((by_hash.pop(file_hash), key))
+    renamed_old = {o for o, _ in renamed}
+    renamed_new = {n for _, n in renamed}
+    common = before.keys() & after.keys()
+    return ManifestDiff(
+        old=old.name,
+        new=new.name,
+        added=tuple(sorted(k for k in fresh if k not in renamed_new)),
+        removed=tuple(sorted(k for k in gone if k not in renamed_old)),
+        changed=tuple(sorted(k for k in common if before[k] != after[k])),
+        renamed=tuple(renamed),
+        unchanged=sum(1 for k in common if before[k] == after[k]),
+    )
