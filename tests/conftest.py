@@ -12,3 +12,31 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.fail(f"real release files expected at {REALDATA} (../shared/realdata)")
     return REALDATA
+
+
+@pytest.fixture(scope="session")
+def demo_release(tmp_path_factory) -> Path:
+    """A small demo release (scale 0.02), written once per test session; treat as read-only."""
+    from vbn_widgets.data.demo import write_demo_release
+
+    root = tmp_path_factory.mktemp("demo-small") / "release"
+    write_demo_release(root, scale=0.02, seed=7)
+    return root
+
+
+@pytest.fixture(scope="session")
+def full_demo_release(tmp_path_factory) -> Path:
+    """The full-scale demo release (319,013 units), written once per test session; read-only."""
+    from vbn_widgets.data.demo import write_demo_release
+
+    root = tmp_path_factory.mktemp("demo-full") / "release"
+    write_demo_release(root, scale=1.0, seed=0)
+    return root
+
+
+def tree_snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every path under root with (size, mtime_ns): equal snapshots mean nothing was written."""
+    return {
+        str(p.relative_to(root)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+    }

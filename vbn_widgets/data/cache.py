@@ -90,7 +90,7 @@ class VBNCache:
 
     # manifests
     def list_manifest_file_names(self) -> list[str]:
-        """Manifests the source offers (for a local or static cache: those on disk), oldest first."""
+        """Manifests the source offers (a local or static cache: those on disk), oldest first."""
         if self.source is None:
             return self.list_all_downloaded_manifests()
         return self.source.list_manifest_names()
@@ -118,7 +118,8 @@ class VBNCache:
             return Manifest.from_bytes(local.read_bytes(), name, source=str(local))
         if self.source is None:
             raise ManifestError(
-                f"{name} is not in {local.parent}; available: {self.list_all_downloaded_manifests()}"
+                f"{name} is not in {local.parent}; "
+                f"available: {self.list_all_downloaded_manifests()}"
             )
         data = self.source.read_manifest(name)
         manifest = Manifest.from_bytes(data, name, source=f"{self.source.description}/{name}")
@@ -174,13 +175,17 @@ class VBNCache:
     def local_path(self, name_or_id: str | int) -> Path:
         return self.layout.local_path(self.manifest, self._entry(name_or_id))
 
+    def _path_info(self, name_or_id: str | int) -> dict:
+        entry = self._entry(name_or_id)
+        path = self.layout.local_path(self.manifest, entry)
+        return {"local_path": path, "exists": path.is_file(), "file_attributes": entry}
+
     def metadata_path(self, fname: str) -> dict:
-        path = self.local_path(fname)
-        return {"local_path": path, "exists": path.is_file()}
+        """AllenSDK's dict: ``local_path``, ``exists``, ``file_attributes``."""
+        return self._path_info(fname)
 
     def data_path(self, file_id: int | str) -> dict:
-        path = self.local_path(file_id)
-        return {"local_path": path, "exists": path.is_file()}
+        return self._path_info(int(file_id))
 
     def file_status(self, name_or_id: str | int, *, verify: bool = False) -> FileStatus:
         """missing, partial, verified or corrupt; ``verify=True`` re-hashes the file."""
@@ -252,7 +257,9 @@ class VBNCache:
             if key not in self._tables:
                 entry = manifest.metadata_entry(table)
                 path = self.download(table) if not self.static else self.local_path(table)
-                sidecars = self.layout.sidecar_dir() if isinstance(self.layout, CacheLayout) else None
+                sidecars = (
+                    self.layout.sidecar_dir() if isinstance(self.layout, CacheLayout) else None
+                )
                 self._tables[key] = load_table(path, table, sidecars, csv_hash=entry.file_hash)
             return self._tables[key].copy()
 

@@ -63,7 +63,7 @@ def _hash_prefix(part: Path) -> tuple[blake2b, int]:
     return digest, size
 
 
-def _transfer(
+def _transfer(  # noqa: PLR0917 - private, called once by tenacity with positional args
     source: Source,
     entry: FileEntry,
     part: Path,

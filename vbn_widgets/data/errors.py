@@ -34,5 +34,8 @@ class DownloadCancelled(DownloadError):  # noqa: N818 - a cancel is not an error
     """The caller cancelled a download; any partial bytes stay under a temporary name."""
 
 
-class ReadOnlyCacheError(VBNDataError):
-    """A write was asked of a cache that never writes (static mode, or local-only)."""
+class ReadOnlyCacheError(VBNDataError, FileNotFoundError):
+    """A file is not on disk and the cache never downloads (static mode, or local-only).
+
+    Also a FileNotFoundError, which is what AllenSDK's local caches raise in this case.
+    """

@@ -17,7 +17,9 @@ BUCKET = "visual-behavior-neuropixels-data"
 MANIFEST_PREFIX = f"{PROJECT}_project_manifest_v"
 METADATA_TABLES = ("units", "probes", "channels", "ecephys_sessions", "behavior_sessions")
 
-_MANIFEST_NAME = re.compile(rf"^{re.escape(MANIFEST_PREFIX)}(?P<version>[0-9][0-9A-Za-z.+-]*)\.json$")
+_MANIFEST_NAME = re.compile(
+    rf"^{re.escape(MANIFEST_PREFIX)}(?P<version>[0-9][0-9A-Za-z.+-]*)\.json$"
+)
 _HASH = re.compile(r"^[0-9a-f]{128}$")
 _S3_HOST = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3[.-]?[a-z0-9-.]*amazonaws\.com$")
 
@@ -211,14 +213,21 @@ class ManifestDiff:
     unchanged: int
 
     def __str__(self) -> str:
-        lines = [f"Changes going from {self.old} to {self.new}"]
-        lines += [f"  {key} changed" for key in self.changed]
-        lines += [f"  {old} renamed {new}" for old, new in self.renamed]
-        lines += [f"  {key} created" for key in self.added]
-        lines += [f"  {key} deleted" for key in self.removed]
-        if len(lines) == 1:
-            lines.append("  no files changed")
-        return "\n".join(lines)
+        """AllenSDK's compare_manifests text: paths without the project folder, sorted."""
+
+        def short(key: str) -> str:
+            return key.split("/", 1)[1] if "/" in key else key
+
+        lines = sorted(
+            [f"{short(k)} changed" for k in self.changed]
+            + [f"{short(o)} renamed {short(n)}" for o, n in self.renamed]
+            + [f"{short(k)} created" for k in self.added]
+            + [f"{short(k)} deleted" for k in self.removed]
+        )
+        if not lines:
+            return "The two manifests are equivalent"
+        head = f"Changes going from\n{self.old}\nto\n{self.new}\n\n"
+        return head + "".join(line + "\n" for line in lines)
 
 
 def compare(old: Manifest, new: Manifest) -> ManifestDiff:

@@ -1,4 +1,9 @@
-"""What each of the five VBN metadata tables holds, and the types AllenSDK gives its columns."""
+"""What each of the five VBN metadata tables holds, and the types AllenSDK gives its columns.
+
+AllenSDK casts prior_exposures_to_image_set, ecephys_session_id, unit_count, probe_count and
+channel_count to pandas Int64 in the two session tables only; elsewhere pandas' own inference
+(int64 for complete integer columns) is what AllenSDK users see, and so it is here.
+"""
 
 from __future__ import annotations
 
@@ -102,8 +107,7 @@ SCHEMAS: dict[str, TableSchema] = {
             name="probes",
             index="ecephys_probe_id",
             required=("ecephys_session_id",),
-            ids=("file_id",),
-            nullable_ints=("ecephys_session_id", "unit_count", "channel_count"),
+            ids=("ecephys_session_id", "unit_count", "channel_count", "file_id"),
             floats=("sampling_rate", "lfp_sampling_rate", "phase"),
             bools=("has_lfp_data",),
             lists=("structure_acronyms",),
@@ -113,8 +117,7 @@ SCHEMAS: dict[str, TableSchema] = {
             name="channels",
             index="ecephys_channel_id",
             required=("ecephys_probe_id", "ecephys_session_id"),
-            ids=("ecephys_probe_id", "probe_channel_number"),
-            nullable_ints=("ecephys_session_id", "unit_count"),
+            ids=("ecephys_probe_id", "ecephys_session_id", "probe_channel_number", "unit_count"),
             floats=("probe_vertical_position", "probe_horizontal_position", *_CCF),
             bools=("valid_data",),
             strings=("structure_acronym",),
@@ -123,8 +126,8 @@ SCHEMAS: dict[str, TableSchema] = {
             name="units",
             index="unit_id",
             required=("ecephys_channel_id", "ecephys_probe_id", "ecephys_session_id"),
-            ids=("ecephys_channel_id", "ecephys_probe_id", "local_index"),
-            nullable_ints=("ecephys_session_id", "structure_id"),
+            ids=("ecephys_channel_id", "ecephys_probe_id", "ecephys_session_id", "local_index"),
+            nullable_ints=("structure_id",),  # AllenSDK: float when NaN; Int64 keeps ids exact
             floats=(*UNIT_METRICS, "probe_horizontal_position", "probe_vertical_position", *_CCF),
             bools=("valid_data",),
             strings=("structure_acronym", "quality"),

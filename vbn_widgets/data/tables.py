@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.ipc as ipc
+from pyarrow import ipc
 
 from .errors import TableError
 from .layout import hash_file
@@ -53,6 +53,21 @@ def _locate_bad_value(path: Path, column: str, kind: str) -> str:
     return f", line {row + 2}: {raw.iloc[row]!r}"
 
 
+def _describe_ragged_row(path: Path, row: pacsv.InvalidRow) -> str:
+    # pyarrow's row number is unknown when it parses in parallel; find the line with csv.
+    line = row.number + 1 if row.number is not None else None
+    if line is None:
+        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+            reader = csv.reader(handle)
+            width = len(next(reader, []))
+            line = next((reader.line_num for r in reader if len(r) != width), None)
+    where = f"line {line}" if line is not None else "a line"
+    return (
+        f"{path}: {where} has {row.actual_columns} fields, expected {row.expected_columns}: "
+        f"{row.text[:120]!r}"
+    )
+
+
 def _read_arrow(path: Path, schema: TableSchema) -> pa.Table:
     invalid: list[pacsv.InvalidRow] = []
 
@@ -77,12 +92,7 @@ def _read_arrow(path: Path, schema: TableSchema) -> pa.Table:
         )
     except pa.ArrowInvalid as err:
         if invalid:
-            row = invalid[0]
-            line = f"line {row.number + 1}" if row.number is not None else "a line"
-            raise TableError(
-                f"{path}: {line} has {row.actual_columns} fields, expected "
-                f"{row.expected_columns}: {row.text[:120]!r}"
-            ) from None
+            raise TableError(_describe_ragged_row(path, invalid[0])) from None
         match = _ROW.search(str(err))
         if match:
             column = columns[int(match[1])]
@@ -99,7 +109,7 @@ def _as_int(path: Path, frame: pd.DataFrame, column: str, nullable: bool) -> Non
     if fractional.any() or (not nullable and not present.all()):
         row = int(np.flatnonzero(fractional | ~present)[0])
         raise TableError(
-            f"{path}: column {column!r} expects an integer, line {row + 2}: {values[row]!r}"
+            f"{path}: column {column!r} expects an integer, line {row + 2}: {float(values[row])!r}"
         )
     frame[column] = pd.array(values, dtype="Int64") if nullable else values.astype("int64")
 
@@ -118,15 +128,17 @@ def parse_list_cell(path: Path, column: str, line: int, text: object) -> list:
     return value
 
 
-def parse_lists(path: Path, frame: pd.DataFrame, schema: TableSchema) -> None:
-    for col in schema.lists:
-        if col in frame.columns:
-            cells = frame[col].tolist()
-            frame[col] = pd.Series(
-                [parse_list_cell(path, col, i + 2, c) for i, c in enumerate(cells)],
-                index=frame.index,
-                dtype=object,
-            )
+def parse_lists(path: Path, frame: pd.DataFrame, schema: TableSchema) -> dict[str, pd.Series]:
+    """The list columns parsed (the sidecar keeps their text; they are parsed on every load)."""
+    return {
+        col: pd.Series(
+            [parse_list_cell(path, col, i + 2, c) for i, c in enumerate(frame[col].tolist())],
+            index=frame.index,
+            dtype=object,
+        )
+        for col in schema.lists
+        if col in frame.columns
+    }
 
 
 def read_csv_typed(path: Path, table: str) -> pd.DataFrame:
@@ -212,7 +224,11 @@ def load_table(
                 )
     if frame is None:
         frame = read_csv_typed(csv_path, table)
+        lists = parse_lists(csv_path, frame, schema)  # before the sidecar: a bad list stops here
         if target is not None:
             write_sidecar(frame, csv_path, target)
-    parse_lists(csv_path, frame, schema)
+    else:
+        lists = parse_lists(csv_path, frame, schema)
+    for col, values in lists.items():
+        frame[col] = values
     return frame

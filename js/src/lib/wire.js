@@ -28,5 +28,5 @@ export function fromWire(wire) {
     throw new RangeError(`buffer of ${byteLength} bytes at offset ${byteOffset} is not aligned to ${wire.dtype}`);
   }
   // Respect byteOffset: the DataView may be a window onto a larger message buffer.
-  return new Typed(buffer, byteOffset, byteLength / Typed.BYTES_PER_ELEMENT);
+  return new Typed(/** @type {ArrayBuffer} */ (buffer), byteOffset, byteLength / Typed.BYTES_PER_ELEMENT);
 }

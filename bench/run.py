@@ -1,0 +1,104 @@
+"""Benchmarks on the full-scale demo release, as ratios against peers run side by side.
+
+    python bench/run.py --json results.json [--data DIR] [--repeat N]
+
+Run by hand; never as a timed test. Every figure is the median of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+from vbn_widgets.data.demo import write_demo_release
+
+from vbn_widgets import VBNCache, __version__
+
+MANIFESTS = "visual-behavior-neuropixels/manifests"
+
+
+def median_seconds(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def ensure_release(data: Path) -> Path:
+    release = data / "release"
+    if not (release / MANIFESTS).is_dir():
+        print(f"writing the full-scale demo release into {release} ...", flush=True)
+        write_demo_release(release, scale=1.0, seed=0)
+    return release
+
+
+def bench_units_load(release: Path, cache_dir: Path, repeat: int) -> dict[str, float]:
+    VBNCache.from_mirror(release, cache_dir).get_unit_table()  # download + build the sidecar
+    csv = VBNCache.from_mirror(release, cache_dir).metadata_path("units")["local_path"]
+
+    def ours():
+        VBNCache.from_mirror(release, cache_dir).get_unit_table()  # a new kernel's first call
+
+    def allensdk_way():
+        pd.read_csv(csv).set_index("unit_id")  # what AllenSDK's cloud API does per load
+
+    warm = median_seconds(ours, repeat)
+    peer = median_seconds(allensdk_way, max(3, repeat // 2))
+    return {
+        "units_warm_load_s": round(warm, 4),
+        "units_read_csv_s": round(peer, 4),
+        "units_load_speedup_vs_read_csv": round(peer / warm, 1),
+    }
+
+
+GOALS = {
+    "units_warm_load_s": ("<=", 0.15),
+    "units_load_speedup_vs_read_csv": (">=", 7.0),
+}
+
+
+def report(figures: dict[str, float]) -> str:
+    lines = [f"{'figure':40} {'value':>10}  goal"]
+    for name, value in figures.items():
+        op, goal = GOALS.get(name, ("", None))
+        ok = "" if goal is None else ("ok" if eval_goal(value, op, goal) else "MISSED")
+        goal_text = f"{op} {goal} {ok}" if goal is not None else ""
+        lines.append(f"{name:40} {value:>10}  {goal_text}")
+    return "\n".join(lines)
+
+
+def eval_goal(value: float, op: str, goal: float) -> bool:
+    return value <= goal if op == "<=" else value >= goal
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--data", type=Path, default=Path(__file__).parent / "results" / "data")
+    parser.add_argument("--repeat", type=int, default=9)
+    args = parser.parse_args(argv)
+    release = ensure_release(args.data)
+    cache_dir = args.data / "cache"
+    figures = bench_units_load(release, cache_dir, args.repeat)
+    print(report(figures))
+    if args.json:
+        meta = {
+            "vbn_widgets": __version__,
+            "python": sys.version.split()[0],
+            "pandas": pd.__version__,
+            "machine": platform.machine(),
+        }
+        args.json.write_text(json.dumps({**figures, "meta": meta}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""Fail unless the built wheel carries the package, its JS build marker and the console script."""
+
+import sys
+import zipfile
+from pathlib import Path
+
+wheels = sorted(Path(sys.argv[1]).glob("vbn_widgets-*.whl"))
+if not wheels:
+    sys.exit(f"no wheel in {sys.argv[1]}")
+names = set(zipfile.ZipFile(wheels[-1]).namelist())
+need = {"vbn_widgets/__init__.py", "vbn_widgets/data/cache.py", "vbn_widgets/static/.built"}
+missing = sorted(need - names)
+entry_points = [n for n in names if n.endswith("entry_points.txt")]
+if missing or not entry_points:
+    sys.exit(f"{wheels[-1].name} is missing {missing or 'entry_points.txt'}")
+print(f"{wheels[-1].name}: {len(names)} files, static build and entry points present")
