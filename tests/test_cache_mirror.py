@@ -131,7 +131,8 @@ def test_compare_manifests_reports_the_release_changes(cache):
 
 def test_last_used_manifest_is_reopened_with_a_warning(demo_release, tmp_path):
     first = VBNCache.from_mirror(demo_release, tmp_path / "c")
-    first.load_manifest(V4)
+    with pytest.warns(UserWarning, match="not the latest"):
+        first.load_manifest(V4)
     again = VBNCache.from_mirror(demo_release, tmp_path / "c")
     with pytest.warns(UserWarning, match=r"v0\.4\.0.*latest is .*v0\.5\.0"):
         assert again.manifest.name == V4
@@ -152,7 +153,8 @@ def test_static_mount_reads_in_place_and_never_writes(demo_release):
     file_id = int(sessions["file_id"].iloc[0])
     assert static.data_path(file_id)["exists"]
     assert static.file_state(file_id, verify=True) is FileState.VERIFIED
-    static.load_manifest(V4)  # older manifest: its superseded units.csv is not on the mount
+    with pytest.warns(UserWarning, match="not the latest"):
+        static.load_manifest(V4)  # older manifest: its superseded units.csv is not on the mount
     assert static.file_state("units") is FileState.CORRUPT
     assert tree_snapshot(demo_release) == before
 
@@ -204,6 +206,7 @@ def test_verify_on_demand_detects_corruption_and_download_repairs(cache):
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     assert cache.file_state("probes") is FileState.VERIFIED  # the record is trusted
     assert cache.file_state("probes", verify=True) is FileState.CORRUPT
+    assert cache.file_state("probes") is FileState.CORRUPT  # the re-hash replaced the record
     cache.download("probes")
     assert hash_file(path) == cache.manifest.metadata_entry("probes").file_hash
     assert cache.file_state("probes", verify=True) is FileState.VERIFIED

@@ -12,6 +12,18 @@ from the later of the connection's start and the last ``arm()``. The first ``cut
 whose count would pass ``cut_after_bytes`` get exactly ``cut_after_bytes`` and are then shut
 down in both directions (the client sees end-of-stream before Content-Length is reached, the
 server a broken pipe). Every later connection passes untouched until the next ``arm()``.
+
+What boto3 1.44 (urllib3 2, http.client) then does, by where the cut falls:
+
+- inside the body: ``get_object`` has returned; ``Body.read()`` raises
+  ``botocore.exceptions.ResponseStreamingError`` (wrapping urllib3's IncompleteRead) and
+  ``Body.iter_chunks()``/``read(amt)`` raise ``botocore.exceptions.IncompleteReadError``;
+  botocore never retries these.
+- inside the response head, after the status line: http.client takes end-of-stream for the end
+  of the headers, so ``get_object`` *returns* with the headers seen so far and the body read
+  fails as above with 0 bytes read.
+- before a complete status line: ``ConnectionClosedError``, which botocore retries on a new
+  connection (``retries={"total_max_attempts": 1}`` turns that off).
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _HEAD_END = b"\r\n\r\n"
@@ -62,10 +75,11 @@ class ConnectionRecord:
 
     index: int
     requests: list[RequestHead] = field(default_factory=list)  # heads parsed in order
-    response_head: bytes | None = None  # the first response head, up to the blank line
+    response_heads: list[bytes] = field(default_factory=list)  # final (non-1xx) response heads
     bytes_to_server: int = 0
-    bytes_to_client: int = 0
+    bytes_to_client: int = 0  # since the connection opened
     cut: bool = False  # this connection was cut by the proxy
+    cut_at: int | None = None  # bytes forwarded since the connection's start or arm() when cut
     closed: bool = False
     error: str | None = None  # upstream connect failure, if any
 
@@ -75,21 +89,29 @@ class ConnectionRecord:
         return self.requests[0] if self.requests else None
 
     @property
-    def response_status(self) -> int | None:
-        if not self.response_head:
-            return None
-        parts = self.response_head.split(b" ", 2)
-        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    def response_head(self) -> bytes | None:
+        """The last response head seen (the one being received when a cut happens)."""
+        return self.response_heads[-1] if self.response_heads else None
+
+    @property
+    def response_statuses(self) -> list[int]:
+        return [_status(head) for head in self.response_heads]
 
 
-class _RequestParser:
-    """Splits the client's byte stream into request heads, skipping Content-Length bodies.
+def _status(head: bytes) -> int:
+    parts = head.split(b" ", 2)
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
-    Gives up (records no further heads) on a body framed any other way, e.g. chunked uploads.
+
+class _HeadParser:
+    """Splits one direction's byte stream into message heads, skipping Content-Length bodies.
+
+    ``on_head(head) -> body length`` is called for each head under the proxy lock; returning
+    ``None`` (a body framed any other way, e.g. chunked) stops the parsing of that direction.
     """
 
-    def __init__(self, record: ConnectionRecord) -> None:
-        self.record = record
+    def __init__(self, on_head: Callable[[bytes], int | None]) -> None:
+        self.on_head = on_head
         self.buffer = b""
         self.skip = 0
         self.active = True
@@ -97,26 +119,37 @@ class _RequestParser:
     def feed(self, data: bytes) -> None:
         if not self.active:
             return
-        self.buffer += data
+        if self.skip >= len(data):
+            self.skip -= len(data)
+            return
+        self.buffer += data[self.skip :]
+        self.skip = 0
         while self.active:
-            if self.skip:
-                taken = min(self.skip, len(self.buffer))
-                self.skip -= taken
-                self.buffer = self.buffer[taken:]
-                if self.skip:
-                    return
             end = self.buffer.find(_HEAD_END)
             if end < 0:
-                if len(self.buffer) > _MAX_HEAD:
-                    self.active = False
+                self.active = len(self.buffer) <= _MAX_HEAD
                 return
-            head = parse_request_head(self.buffer[: end + len(_HEAD_END)])
+            head = self.buffer[: end + len(_HEAD_END)]
             self.buffer = self.buffer[end + len(_HEAD_END) :]
-            self.record.requests.append(head)
-            if head.header("Transfer-Encoding"):
+            body = self.on_head(head)
+            if body is None:
                 self.active = False
-            else:
-                self.skip = int(head.header("Content-Length", "0") or 0)
+                return
+            taken = min(body, len(self.buffer))
+            self.buffer = self.buffer[taken:]
+            self.skip = body - taken
+
+
+def _content_length(head: bytes) -> int | None:
+    """Content-Length of a message head; None if the body is framed otherwise."""
+    length: int | None = None
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "transfer-encoding":
+            return None
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    return length
 
 
 class _Connection:
@@ -151,7 +184,15 @@ class _Connection:
 
     def _client_to_server(self) -> None:
         assert self.upstream is not None
-        parser = _RequestParser(self.record)
+
+        def on_request(raw: bytes) -> int | None:
+            head = parse_request_head(raw)
+            self.record.requests.append(head)
+            if head.header("Transfer-Encoding"):
+                return None
+            return int(head.header("Content-Length") or 0)
+
+        parser = _HeadParser(on_request)
         try:
             while data := self.client.recv(_CHUNK):
                 with self.proxy._lock:
@@ -166,15 +207,28 @@ class _Connection:
 
     def _server_to_client(self) -> None:
         assert self.upstream is not None
-        head = b""
+        answered = 0  # final responses seen: the index of the request being answered
+
+        def on_response(head: bytes) -> int | None:
+            nonlocal answered
+            status = _status(head)
+            if 100 <= status < 200:
+                return 0  # interim (100 Continue): no body, the final response follows
+            requests = self.record.requests
+            method = requests[answered].method if answered < len(requests) else ""
+            answered += 1
+            self.record.response_heads.append(head)
+            if method == "HEAD" or status in (204, 304):
+                return 0
+            return _content_length(head)
+
+        parser = _HeadParser(on_response)
         try:
             while data := self.upstream.recv(_CHUNK):
                 forward, cut = self.proxy._admit(self, data)
-                if self.record.response_head is None:
-                    head += forward
-                    if _HEAD_END in head or len(head) > _MAX_HEAD:
-                        self.record.response_head = head.split(_HEAD_END, 1)[0] + _HEAD_END
                 if forward:
+                    with self.proxy._lock:
+                        parser.feed(forward)
                     self.client.sendall(forward)
                     with self.proxy._lock:
                         self.record.bytes_to_client += len(forward)
@@ -326,6 +380,7 @@ class CutProxy:
                 return data, False
             self._cuts_left -= 1
             conn.record.cut = True
+            conn.record.cut_at = limit
             forward = data[: limit - conn._counted]
             conn._counted = limit
             return forward, True

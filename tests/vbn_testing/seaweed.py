@@ -89,7 +89,14 @@ def pick_ports(count: int = len(SERVICES), *, attempts: int = 2000) -> list[int]
             chosen.append(port)
             if len(chosen) == count:
                 return chosen
-    raise RuntimeError(f"could not find {count} free port pairs (p, p+{GRPC_OFFSET}) in {PORT_RANGE}")
+    raise RuntimeError(
+        f"could not find {count} free port pairs (p, p+{GRPC_OFFSET}) in {PORT_RANGE}"
+    )
+
+
+def _port_clash(log: str) -> bool:
+    """weed's log says a port was taken between our probe and its bind."""
+    return "Port allocation failed" in log or "address already in use" in log
 
 
 def _server_env(home: Path) -> dict[str, str]:
@@ -168,13 +175,13 @@ class SeaweedS3:
             raise RuntimeError("SeaweedS3 already started")
         began = time.monotonic()
         for attempt in range(1, self.start_attempts + 1):
-            self._spawn()
             try:
+                self._spawn()
                 self._wait_ready()
             except SeaweedStartError as err:
                 log = self.log_tail()
                 self._teardown()
-                if "address already in use" in log and attempt < self.start_attempts:
+                if _port_clash(log) and attempt < self.start_attempts:
                     continue  # another process took a port between the probe and the bind
                 raise SeaweedStartError(f"{err}\n--- tail of weed's log ---\n{log}") from None
             break
@@ -246,7 +253,7 @@ class SeaweedS3:
         from botocore.config import Config
 
         client = self.admin_client(
-            config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1})
+            config=Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 1})
         )
         deadline = time.monotonic() + self.startup_timeout
         last_error: Exception | None = None
@@ -257,7 +264,7 @@ class SeaweedS3:
                 raise SeaweedStartError(f"weed mini exited with status {code} during startup")
             try:
                 client.list_buckets()
-            except Exception as err:  # noqa: BLE001 - any failure means "not ready yet"
+            except Exception as err:  # any failure means "not ready yet"
                 last_error = err
             else:
                 return
@@ -270,14 +277,13 @@ class SeaweedS3:
 
     def _teardown(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=self.stop_timeout)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None

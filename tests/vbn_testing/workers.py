@@ -48,3 +48,12 @@ def run_in_pool(fn, argsets: list[tuple]) -> list:
 
 def existing(paths: list[str]) -> list[Path]:
     return [Path(p) for p in paths if Path(p).exists()]
+
+
+def download_once_s3(endpoint: str, cache_dir: str, name: str, start_at: float) -> dict:
+    cache = VBNCache.from_s3_cache(cache_dir, endpoint_url=endpoint)
+    cache.load_manifest(cache.latest_manifest_file())
+    time.sleep(max(0.0, start_at - time.time()))
+    reported = []
+    path = cache.download(name, progress=lambda p: reported.append(p.bytes_done))
+    return {"path": str(path), "bytes_reported": reported[-1] if reported else 0}

@@ -136,6 +136,14 @@ class VBNCache:
                 f"{sort_manifest_names(available)}"
             )
         manifest = self._read_manifest(manifest_name)
+        latest = sort_manifest_names(available)[-1]
+        if manifest_name != latest:
+            warnings.warn(
+                f"loading {manifest_name}, which is not the latest manifest: the latest is "
+                f"{latest}. compare_manifests({manifest_name!r}, {latest!r}) shows what changed; "
+                "load_latest_manifest() switches to it",
+                stacklevel=2,
+            )
         with self._lock:
             self._manifest = manifest
             self._tables.clear()
@@ -150,15 +158,8 @@ class VBNCache:
         """The current manifest, chosen on first use as AllenSDK's constructor chooses it."""
         if self._manifest is None:
             last = self.layout.read_last_used() if isinstance(self.layout, CacheLayout) else None
-            latest = self.latest_manifest_file()
-            chosen = last if last in self.list_manifest_file_names() else latest
-            if chosen != latest:
-                warnings.warn(
-                    f"using {chosen} (last used in {self.cache_dir}); the latest is {latest}: "
-                    "call load_latest_manifest() to switch",
-                    stacklevel=2,
-                )
-            self.load_manifest(chosen)
+            known = self.list_manifest_file_names()
+            self.load_manifest(last if last in known else self.latest_manifest_file())
         assert self._manifest is not None
         return self._manifest
 
@@ -191,8 +192,17 @@ class VBNCache:
         """missing, partial, verified or corrupt; ``verify=True`` re-hashes the file."""
         entry = self._entry(name_or_id)
         path = self.layout.local_path(self.manifest, entry)
-        recorded = self.layout.read_downloaded() if isinstance(self.layout, CacheLayout) else {}
-        return self._states.status(entry, path, verify=verify, recorded=recorded)
+        layout = self.layout
+        recorded = layout.read_downloaded() if isinstance(layout, CacheLayout) else {}
+        status = self._states.status(entry, path, verify=verify, recorded=recorded)
+        if verify and isinstance(layout, CacheLayout):
+            # What a re-hash found replaces the record, so later calls and download() follow it.
+            known = recorded.get(str(path.resolve()))
+            if status.state is FileState.CORRUPT and known is not None:
+                layout.forget_downloaded(path)
+            elif status.state is FileState.VERIFIED and known != entry.file_hash:
+                layout.record_downloaded(path, entry.file_hash)
+        return status
 
     def file_state(self, name_or_id: str | int, *, verify: bool = False) -> FileState:
         return self.file_status(name_or_id, verify=verify).state

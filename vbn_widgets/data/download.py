@@ -20,7 +20,7 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_random_exponential,
 )
 
 from .errors import DownloadCancelled, DownloadError, HashMismatchError
@@ -125,7 +125,7 @@ def fetch_verified(
         retrying = Retrying(
             retry=retry_if_exception_type(TransientSourceError),
             stop=stop_after_attempt(retry.attempts),
-            wait=wait_exponential_jitter(initial=retry.initial_wait, max=retry.max_wait),
+            wait=wait_random_exponential(multiplier=retry.initial_wait, max=retry.max_wait),
             reraise=True,
         )
         try:

@@ -1,0 +1,87 @@
+"""The ``vbn-widgets`` command line.
+
+Subcommands:
+
+``demo-data DIR [--scale S] [--seed N]``
+    Write a deterministic synthetic VBN release (v0.4.0 and v0.5.0 manifests, tables and
+    stand-in data files) into DIR, laid out like the S3 bucket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+PROG = "vbn-widgets"
+
+
+def _directory_size(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from .data.demo import write_demo_release
+
+    release = write_demo_release(args.dir, scale=args.scale, seed=args.seed)
+    print(
+        f"Wrote a demo VBN release (scale {release.scale:g}, seed {release.seed}) to {release.root}"
+    )
+    for version, path in release.manifest_paths.items():
+        print(f"  manifest v{version}: {path.relative_to(release.root)}")
+    rows = ", ".join(f"{name} {count:,}" for name, count in release.row_counts.items())
+    print(f"  tables: {rows}")
+    files = ", ".join(f"{kind} {count:,}" for kind, count in release.data_file_counts.items())
+    print(f"  data files per manifest: {files}")
+    print(f"  size on disk: {_directory_size(release.root) / 1e6:,.1f} MB")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Jupyter widgets and data tools for Visual Behavior Neuropixels."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser(
+        "demo-data",
+        help="write a synthetic VBN release laid out like the S3 bucket",
+        description=(
+            "Write a deterministic synthetic Visual Behavior Neuropixels release (manifests "
+            "v0.4.0 and v0.5.0, the five metadata tables, stand-in data files) into DIR. "
+            "DIR must be missing, empty, or an earlier demo release."
+        ),
+    )
+    demo.add_argument("dir", metavar="DIR", type=Path, help="destination folder")
+    demo.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="fraction of the real release's size, in (0, 1] (default: 1.0)",
+    )
+    demo.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="random seed, >= 0 (default: 0)"
+    )
+    demo.set_defaults(handler=_demo_data)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, or a usage error argparse already reported
+        return stop.code if isinstance(stop.code, int) else 2
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except (ValueError, OSError) as err:
+        print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
