@@ -22,7 +22,7 @@ URL_PREFIX = "https://visual-behavior-neuropixels-data.s3.us-west-2.amazonaws.co
 TABLES = ["units", "probes", "channels", "ecephys_sessions", "behavior_sessions"]
 SMALL = 0.05
 TIMESTAMP = re.compile(r"^(2019|2020|2021)-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00$")
-VERSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._]{31}$")
+VERSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._]{30}[A-Za-z0-9]$")
 TUTORIAL_PASS_REAL = 120_139
 
 
@@ -550,6 +550,22 @@ def test_interrupted_write_leaves_no_release(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_demo_release(dest, scale=0.02, seed=2)
     assert tree_digest(first.root) == before  # the earlier release is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["bucket"]
+
+
+def test_folder_filled_by_someone_else_during_the_build_is_left_alone(tmp_path, monkeypatch):
+    dest = tmp_path / "bucket"
+    real_write = demo._write_tree
+
+    def write_while_someone_fills_dest(root, *args):
+        real_write(root, *args)
+        dest.mkdir()
+        (dest / "theirs.txt").write_text("not a demo release")
+
+    monkeypatch.setattr(demo, "_write_tree", write_while_someone_fills_dest)
+    with pytest.raises(ValueError, match=re.escape(str(dest))):
+        write_demo_release(dest, scale=0.02)
+    assert [p.name for p in dest.iterdir()] == ["theirs.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["bucket"]
 
 

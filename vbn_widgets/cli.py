@@ -34,7 +34,7 @@ def _demo_data(args: argparse.Namespace) -> int:
     print(f"  tables: {rows}")
     files = ", ".join(f"{kind} {count:,}" for kind, count in release.data_file_counts.items())
     print(f"  data files per manifest: {files}")
-    print(f"  size on disk: {_directory_size(release.root) / 1e6:,.1f} MB")
+    print(f"  total size: {_directory_size(release.root) / 1e6:,.1f} MB")
     return 0
 
 

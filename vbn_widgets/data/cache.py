@@ -24,7 +24,7 @@ from .tables import load_table
 
 __all__ = ["FileProgress", "VBNCache"]
 
-_TABLES = ("ecephys_sessions", "behavior_sessions", "units", "probes", "channels")
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
 
 
 class VBNCache:
@@ -114,8 +114,8 @@ class VBNCache:
 
     def _read_manifest(self, name: str) -> Manifest:
         local = self.layout.manifest_path(name)
-        if local.is_file():
-            return Manifest.from_bytes(local.read_bytes(), name, source=str(local))
+        if local.is_file():  # validated when it was fetched; its ~4,300 entries are checked on use
+            return Manifest.from_bytes(local.read_bytes(), name, source=str(local), lazy=True)
         if self.source is None:
             raise ManifestError(
                 f"{name} is not in {local.parent}; "
@@ -271,7 +271,8 @@ class VBNCache:
                     self.layout.sidecar_dir() if isinstance(self.layout, CacheLayout) else None
                 )
                 self._tables[key] = load_table(path, table, sidecars, csv_hash=entry.file_hash)
-            return self._tables[key].copy()
+            # Copy-on-write (pandas >= 3) makes a shallow copy as safe as a deep one.
+            return self._tables[key].copy(deep=not _COPY_ON_WRITE)
 
     def get_ecephys_session_table(self, filter_abnormalities: bool = True) -> pd.DataFrame:
         """Ecephys sessions; by default without sessions flagged for abnormal histology/activity."""

@@ -32,7 +32,8 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -111,11 +112,15 @@ class _Object:
     version_id: str
     latest: bool
 
+    @cached_property
+    def file_hash(self) -> str:
+        return hashlib.blake2b(self.data).hexdigest()
+
     def entry(self) -> dict[str, str]:
         return {
             "url": BUCKET_URL + self.key,
             "version_id": self.version_id,
-            "file_hash": hashlib.blake2b(self.data).hexdigest(),
+            "file_hash": self.file_hash,
         }
 
 
@@ -163,7 +168,9 @@ def _standin(data_file: _DataFile, file_id: int, version: str, scale: float, see
 def _version_ids(count: int, seed: int) -> Iterator[str]:
     """Unique 32-character S3-style version ids, in a fixed order."""
     draws = stream(seed, STREAM_VERSION_IDS).integers(0, 64, (count, 32))
-    draws[:, 0] %= 62  # no leading "." or "_": keeps .versions/<id> a visible, ordinary name
+    # Alphanumeric first and last characters: .versions/<id> is then a visible folder name that
+    # every file system keeps as is (Windows drops trailing dots).
+    draws[:, [0, -1]] %= 62
     letters = _VERSION_ID_ALPHABET[draws]
     ids = [row.tobytes().decode() for row in letters]
     if len(set(ids)) != count:
@@ -191,15 +198,18 @@ def _release_objects(
             ("behavior_sessions", tables.behavior_sessions),
         )
     }
-    old_units = _Object(meta["units"].key, _csv(tables.units_v040), next(ids), False)
-    data = [_Object(f.key, _standin(f, i, "0.4.0", scale, seed), next(ids), True) for i, f in
-            enumerate(files)]  # fmt: skip
-    latest_data = list(data)
-    old_data = list(data)
+    old_units = _Object(meta["units"].key, _csv(tables.units_v040), next(ids), latest=False)
+    old_data: list[_Object] = []
+    latest_data: list[_Object] = []
     for i, f in enumerate(files):
+        first = _Object(f.key, _standin(f, i, "0.4.0", scale, seed), next(ids), latest=True)
         if f.kind == "ecephys_session":  # every ecephys NWB file was reprocessed for v0.5.0
-            latest_data[i] = _Object(f.key, _standin(f, i, "0.5.0", scale, seed), next(ids), True)
-            old_data[i] = _Object(f.key, data[i].data, data[i].version_id, False)
+            old_data.append(replace(first, latest=False))
+            new = _Object(f.key, _standin(f, i, "0.5.0", scale, seed), next(ids), latest=True)
+            latest_data.append(new)
+        else:
+            old_data.append(first)
+            latest_data.append(first)
     per_version = {
         "0.4.0": ({**meta, "units": old_units}, old_data),
         "0.5.0": (meta, latest_data),
@@ -215,8 +225,10 @@ def _release_objects(
         }
         for version, (objs, objects) in per_version.items()
     }
-    unique = {(o.key, o.version_id): o for objs, objects in per_version.values()
-              for o in [*objs.values(), *objects]}  # fmt: skip
+    unique: dict[tuple[str, str], _Object] = {}
+    for objs, objects in per_version.values():
+        for obj in [*objs.values(), *objects]:
+            unique.setdefault((obj.key, obj.version_id), obj)
     return manifests, list(unique.values())
 
 
@@ -237,8 +249,8 @@ def _write_tree(
     manifest_dir = root / PROJECT / "manifests"
     manifest_dir.mkdir(parents=True, exist_ok=True)
     for version, manifest in manifests.items():
-        (manifest_dir / manifest_name(version)).write_text(json.dumps(manifest, indent=4))
-    (root / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n")
+        (manifest_dir / manifest_name(version)).write_bytes(json.dumps(manifest, indent=4).encode())
+    (root / MARKER).write_bytes(json.dumps(marker, indent=2, sort_keys=True).encode() + b"\n")
 
 
 def is_demo_release(path: str | os.PathLike[str]) -> bool:
@@ -266,6 +278,7 @@ def _swap_into_place(built: Path, dest: Path) -> None:
     if not dest.exists() or not any(dest.iterdir()):
         built.replace(dest)
         return
+    _check_destination(dest)  # again: the folder may have changed while the release was built
     trash = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
     dest.replace(trash)
     try:

@@ -164,7 +164,7 @@ def counts_for_scale(scale: float) -> Counts:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DemoTables:
     """The five tables (units in both released versions), file ids already assigned."""
 
@@ -221,12 +221,11 @@ def _mice(counts: Counts, seed: int) -> pd.DataFrame:
     mouse_id = np.sort(rng.choice(140_000, m, replace=False) + 500_000)
     # Mice with one recording session: usually the familiar day, sometimes only the novel one.
     only_novel = (n_ephys == 1) & (rng.random(m) < 0.3)
-    behavior_only = np.full(m, counts.behavior_only // m)
-    behavior_only[: counts.behavior_only % m] += 1
-    if m > 1:  # spread the training lengths around the mean, keeping the total
-        low = min(8, counts.behavior_only // m)
-        extra = counts.behavior_only - low * m
-        behavior_only = low + rng.multinomial(extra, rng.dirichlet(np.full(m, 8.0)))
+    # Training lengths spread around the mean (about 40 sessions), keeping the exact total.
+    low = min(8, counts.behavior_only // m)
+    share = rng.dirichlet(np.full(m, 8.0))
+    behavior_only = low + rng.multinomial(counts.behavior_only - low * m, share)
+    train_set = rng.choice(["G", "H"], m, p=[0.75, 0.25])
     return pd.DataFrame(
         {
             "mouse_id": mouse_id,
@@ -239,17 +238,17 @@ def _mice(counts: Counts, seed: int) -> pd.DataFrame:
                     rng.choice(list("BCDEF"), m), rng.integers(1, 7, m), strict=True
                 )
             ],
-            "train_set": rng.choice(["G", "H"], m, p=[0.75, 0.25]),
-            "other_set": "",
+            "train_set": train_set,
+            "other_set": np.where(train_set == "G", "H", "G"),
             "reward": rng.choice([3, 5], m, p=[0.65, 0.35]),
             "t1_10ul": rng.random(m) < 0.15,
             "first_day": first_day,
-            "age_first": rng.integers(125, 196, m),
+            "age_at_recording": rng.integers(125, 196, m),
             "n_ephys": n_ephys,
             "only_novel": only_novel,
             "behavior_only": behavior_only,
         }
-    ).assign(other_set=lambda d: np.where(d["train_set"] == "G", "H", "G"))
+    )
 
 
 _STAGE_EDGES = np.array([0.08, 0.20, 0.30, 0.58, 0.86])  # T1 T2 T3 T4 T5 | habituation
@@ -283,16 +282,18 @@ def _behavior_rows(mice: pd.DataFrame, seed: int) -> pd.DataFrame:
         stage[0] = 0
         gaps = rng.choice([1, 2, 3], k, p=[0.72, 0.1, 0.18])
         before = rng.integers(1, 4) + np.append(np.cumsum(gaps[::-1])[::-1][1:], 0)
-        days = np.concatenate([mouse.first_day - before, mouse.first_day + np.arange(2)])
+        # Training starts at 45-60 days of age at the earliest.
+        age = max(int(mouse.age_at_recording), int(before[0]) + int(rng.integers(45, 61)))
+        if mouse.n_ephys == 2:  # familiar image set on day 1, novel on day 2
+            sets, ephys_numbers = (mouse.train_set, mouse.other_set), [1, 2]
+        elif mouse.only_novel:
+            sets, ephys_numbers = (mouse.other_set,), [2]
+        else:
+            sets, ephys_numbers = (mouse.train_set,), [1]
+        days = np.concatenate([mouse.first_day - before, mouse.first_day + np.arange(len(sets))])
         types = _training_types(mouse, stage, rng)
         image = [None if s <= 2 else mouse.train_set for s in stage]
         equipment = [mouse.rig if s == 6 else mouse.box for s in stage]
-        sets = (mouse.train_set, mouse.other_set)
-        numbers_ = (1, 2)
-        if mouse.n_ephys == 1:
-            days, sets, numbers_ = days[:-1], sets[1:] if mouse.only_novel else sets[:1], (2,)
-            if not mouse.only_novel:
-                numbers_ = (1,)
         types += [f"EPHYS_1_images_{s}_{mouse.reward}uL_reward" for s in sets]
         image += list(sets)
         equipment += [mouse.rig] * len(sets)
@@ -305,8 +306,8 @@ def _behavior_rows(mice: pd.DataFrame, seed: int) -> pd.DataFrame:
                     "session_type": types,
                     "image_set": image,
                     "equipment_name": equipment,
-                    "ephys_number": [0] * k + list(numbers_),
-                    "age_in_days": mouse.age_first + days - mouse.first_day,
+                    "ephys_number": [0] * k + ephys_numbers,
+                    "age_in_days": age + days - mouse.first_day,
                     "genotype": mouse.genotype,
                     "sex": mouse.sex,
                     "omissions": [s == 6 for s in stage] + [True] * (n - k),
@@ -383,10 +384,9 @@ def _geometry(letters: np.ndarray, seed: int) -> _Geometry:
         segs = _probe_segments(int(letter), rng)[::-1]  # tip first
         full.append(np.repeat([s[0] for s in segs], [s[1] for s in segs]))
         weight.append(np.repeat([s[2] for s in segs], [s[1] for s in segs]))
-    full_acronym = np.concatenate(full).astype(object)
-    stripped = {a: _strip(a) for a in set(full_acronym)}
-    acronym = np.array([stripped[a] for a in full_acronym], dtype=object)
-    return _Geometry(full_acronym, acronym, np.concatenate(weight))
+    names, index = np.unique(np.concatenate(full), return_inverse=True)
+    stripped = np.array([_strip(str(a)) for a in names], dtype=object)
+    return _Geometry(names.astype(object)[index], stripped[index], np.concatenate(weight))
 
 
 def _probes(sessions: pd.DataFrame, counts: Counts, seed: int) -> pd.DataFrame:

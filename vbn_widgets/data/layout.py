@@ -102,7 +102,8 @@ class CacheLayout:
         return name or None
 
     def write_last_used(self, name: str) -> None:
-        atomic_write_bytes(self.root / LAST_USED, name.encode())
+        if self.read_last_used() != name:
+            atomic_write_bytes(self.root / LAST_USED, name.encode())
 
     # _downloaded_data.json
     def read_downloaded(self) -> dict[str, str]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import ast
 import csv
-import os
+import json
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from .errors import TableError
 from .layout import hash_file
 from .schema import SCHEMAS, TableSchema
 
-SIDECAR_FORMAT = "1"
+SIDECAR_FORMAT = "3"
 _ROW = re.compile(r"In CSV column #(\d+): (?:Row #(\d+): )?")
 
 
@@ -162,45 +163,61 @@ def read_csv_typed(path: Path, table: str) -> pd.DataFrame:
 
 
 def sidecar_path(folder: Path, table: str, csv_hash: str) -> Path:
-    return folder / f"{table}-{csv_hash[:32]}.arrow"
+    return folder / f"{table}-{csv_hash[:32]}"
 
 
-def _csv_stamp(path: Path) -> dict[bytes, bytes]:
+def _csv_stamp(path: Path) -> dict[str, str]:
     stat = path.stat()
     return {
-        b"vbn_sidecar_format": SIDECAR_FORMAT.encode(),
-        b"vbn_csv_size": str(stat.st_size).encode(),
-        b"vbn_csv_mtime_ns": str(stat.st_mtime_ns).encode(),
+        "format": SIDECAR_FORMAT,
+        "csv_size": str(stat.st_size),
+        "csv_mtime_ns": str(stat.st_mtime_ns),
     }
 
 
 def write_sidecar(frame: pd.DataFrame, csv_path: Path, target: Path) -> None:
-    arrow = pa.Table.from_pandas(frame, preserve_index=True)
-    arrow = arrow.replace_schema_metadata({**arrow.schema.metadata, **_csv_stamp(csv_path)})
+    """Float64 columns as one ``.npy`` block, the rest as Arrow IPC, plus a JSON stamp.
+
+    Written into a temporary folder and renamed into place, so a reader never sees half of one.
+    """
+    floats = [c for c in frame.columns if frame[c].dtype == np.float64]
+    block = np.empty((len(floats), len(frame)), dtype=np.float64)
+    for i, col in enumerate(floats):
+        block[i] = frame[col].to_numpy()
+    rest = pa.Table.from_pandas(frame.drop(columns=floats), preserve_index=True).combine_chunks()
+    meta = {**_csv_stamp(csv_path), "columns": list(frame.columns), "floats": floats}
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
-        with pa.OSFile(tmp, "wb") as sink, ipc.new_file(sink, arrow.schema) as writer:
-            writer.write_table(arrow)
-        Path(tmp).replace(target)
+        np.save(tmp / "float64.npy", block)
+        with pa.OSFile(str(tmp / "rest.arrow"), "wb") as sink, ipc.new_file(sink, rest.schema) as w:
+            w.write_table(rest)
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.replace(target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
 def read_sidecar(target: Path, csv_path: Path) -> pd.DataFrame | None:
-    """The stored frame if the sidecar exists and the CSV's size and mtime still match."""
+    """The stored frame if the sidecar exists and the CSV's size and mtime still match.
+
+    The float block is memory-mapped copy-on-write: pages come from the OS page cache as they are
+    touched, the frame is writable, and nothing written to it ever reaches the file.
+    """
     try:
-        with pa.memory_map(str(target)) as source:
-            reader = ipc.open_file(source)
-            meta = reader.schema.metadata or {}
-            stamp = _csv_stamp(csv_path)
-            if any(meta.get(k) != v for k, v in stamp.items()):
-                return None
-            return reader.read_all().to_pandas()
-    except (FileNotFoundError, pa.ArrowInvalid, OSError):
+        meta = json.loads((target / "meta.json").read_text())
+        if any(meta.get(k) != v for k, v in _csv_stamp(csv_path).items()):
+            return None
+        with pa.memory_map(str(target / "rest.arrow")) as source:
+            rest = ipc.open_file(source).read_all().to_pandas(split_blocks=True)
+        block = np.load(target / "float64.npy", mmap_mode="c")
+    except (FileNotFoundError, NotADirectoryError, ValueError, KeyError, pa.ArrowInvalid):
         return None
+    floats = pd.DataFrame(block.T, columns=meta["floats"], index=rest.index, copy=False)
+    return pd.concat([rest, floats], axis=1)[meta["columns"]]
 
 
 def load_table(
