@@ -210,3 +210,32 @@ def test_verify_on_demand_detects_corruption_and_download_repairs(cache):
     cache.download("probes")
     assert hash_file(path) == cache.manifest.metadata_entry("probes").file_hash
     assert cache.file_state("probes", verify=True) is FileState.VERIFIED
+
+
+def test_bad_entry_in_a_cached_manifest_is_named_when_used(cache):
+    cache.get_probe_table()
+    path = cache.cache_dir / V5
+    raw = json.loads(path.read_text())
+    raw["data_files"]["3"]["file_hash"] = "not-a-hash"
+    path.write_text(json.dumps(raw, indent=4))
+    local = VBNCache.from_local_cache(cache.cache_dir)
+    assert len(local.get_probe_table()) > 0  # the table does not need data file 3
+    with pytest.raises(ManifestError, match=rf"{V5}: data_files\['3'\]\.file_hash"):
+        local.data_path(3)
+
+
+@pytest.mark.full_scale
+def test_full_scale_release_through_the_cache(full_demo_release, tmp_path):
+    cache = VBNCache.from_mirror(full_demo_release, tmp_path / "c")
+    assert len(cache.get_ecephys_session_table(filter_abnormalities=False)) == 153
+    assert len(cache.get_ecephys_session_table()) == 103
+    assert len(cache.get_behavior_session_table()) == 3424
+    probes = cache.get_probe_table()
+    assert len(probes) == 905
+    assert int(probes["has_lfp_data"].sum()) == 869
+    assert len(cache.get_channel_table()) == 347_520
+    units = cache.get_unit_table()
+    assert len(units) == 319_013 == int(probes["unit_count"].sum())
+    assert len(cache.manifest.data_files) == 869 + 153 + 3271
+    warm = VBNCache.from_mirror(full_demo_release, tmp_path / "c").get_unit_table()
+    pd.testing.assert_frame_equal(warm, units)

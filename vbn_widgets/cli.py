@@ -2,6 +2,11 @@
 
 Subcommands:
 
+``demo [--data DIR]``
+    The main job: make sure the full-scale demo release and a cache filled from it exist
+    (in DIR, default ``$VBN_WIDGETS_DATA`` or ``~/.cache/vbn-widgets/demo``) and say how to
+    open them.
+
 ``demo-data DIR [--scale S] [--seed N]``
     Write a deterministic synthetic VBN release (v0.4.0 and v0.5.0 manifests, tables and
     stand-in data files) into DIR, laid out like the S3 bucket.
@@ -38,6 +43,24 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from .demo_job import ensure_demo_data
+
+    print("Preparing the offline demo (the first run writes ~340 MB in about 20 s) ...", flush=True)
+    demo = ensure_demo_data(args.data, scale=args.scale)
+    cache = demo.cache()
+    units = cache.get_unit_table()
+    sessions = cache.get_ecephys_session_table()
+    print(f"Demo release: {demo.release}")
+    print(f"Cache:        {demo.cache_dir} (manifest {cache.current_manifest()})")
+    print(f"Units: {len(units):,}; ecephys sessions after the abnormality filter: {len(sessions)}")
+    print("Open it from Python or a notebook with:")
+    print("    from vbn_widgets import VBNCache")
+    print(f"    cache = VBNCache.from_mirror({str(demo.release)!r}, {str(demo.cache_dir)!r})")
+    print("    units = cache.get_unit_table()")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Jupyter widgets and data tools for Visual Behavior Neuropixels."
@@ -65,6 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, metavar="N", help="random seed, >= 0 (default: 0)"
     )
     demo.set_defaults(handler=_demo_data)
+
+    job = commands.add_parser(
+        "demo",
+        help="prepare the offline demo release and cache (the main job)",
+        description="Write the full-scale demo release and a cache filled from it, if missing.",
+    )
+    job.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the demo lives (default: $VBN_WIDGETS_DATA or ~/.cache/vbn-widgets/demo)",
+    )
+    job.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
+    job.set_defaults(handler=_demo)
     return parser
 
 

@@ -68,7 +68,9 @@ class FileEntry:
         return self.key[len(prefix) :] if self.key.startswith(prefix) else self.key
 
 
-_URL = r"https://(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3[.-]?[a-z0-9.-]*?amazonaws\.com/(?P<key>[^?#\s]+)"
+_URL = (
+    r"https://(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3[.-]?[a-z0-9.-]*?amazonaws\.com/(?P<key>[^?#\s]+)"
+)
 _URL_ONE = re.compile(_URL)
 _URL_LINES = re.compile(rf"^{_URL}$", re.MULTILINE)
 _HASH_LINES = re.compile(r"(?:[0-9a-fA-F]{128}\n)*[0-9a-fA-F]{128}")

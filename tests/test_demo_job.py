@@ -1,0 +1,29 @@
+"""`vbn-widgets demo`: the main job prepares the demo release and a warm cache, once."""
+
+from conftest import tree_snapshot
+
+from vbn_widgets import VBNCache
+from vbn_widgets.cli import main
+from vbn_widgets.data import FileState
+from vbn_widgets.demo_job import DATA_ENV, default_data_dir, ensure_demo_data
+
+
+def test_demo_command_prepares_release_and_cache(tmp_path, capsys):
+    assert main(["demo", "--data", str(tmp_path), "--scale", "0.02"]) == 0
+    out = capsys.readouterr().out
+    assert f"VBNCache.from_mirror({str(tmp_path / 'release')!r}" in out
+    cache = VBNCache.from_local_cache(tmp_path / "cache")  # offline: everything is already here
+    for table in ("units", "probes", "channels", "ecephys_sessions", "behavior_sessions"):
+        assert cache.file_state(table, verify=True) is FileState.VERIFIED
+    assert (tmp_path / "cache" / ".vbn_widgets" / "tables").is_dir()
+
+    before = tree_snapshot(tmp_path)
+    ensure_demo_data(tmp_path, scale=0.02)  # a second run finds everything and writes nothing
+    assert tree_snapshot(tmp_path) == before
+
+
+def test_data_dir_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "x"))
+    assert default_data_dir() == tmp_path / "x"
+    monkeypatch.delenv(DATA_ENV)
+    assert default_data_dir().parts[-2:] == ("vbn-widgets", "demo")
