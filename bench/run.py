@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from vbn_widgets.data.demo import write_demo_release
 
 from vbn_widgets import VBNCache, __version__
+from vbn_widgets.data.demo import write_demo_release
 
 MANIFESTS = "visual-behavior-neuropixels/manifests"
 
