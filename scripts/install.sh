@@ -8,4 +8,15 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install --quiet --disable-pip-version-check uv 2>&1 | grep -v "is ignored" || true
 (cd js && npm ci --no-audit --no-fund --loglevel=error)
 (cd js && npm run --silent build)
-.venv/bin/uv pip install --quiet --python .venv/bin/python --compile-bytecode -e ".[test]"
+# The e2e tests (tests/e2e) drive Debian's Chromium; Playwright cannot download browsers here.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "install.sh: /usr/bin/chromium is missing and cannot be installed here (needs root and" \
+      "apt-get): the e2e tests (tests/e2e) will fail. Install Debian's chromium package." >&2
+  fi
+fi
+.venv/bin/uv pip install --quiet --python .venv/bin/python --compile-bytecode -e ".[test,e2e]"

@@ -39,16 +39,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .demo_tables import (
+from .demo_constants import (
     STREAM_FILES,
     STREAM_VERSION_IDS,
     Counts,
-    DemoTables,
-    build_tables,
     check_seed,
     counts_for_scale,
     stream,
 )
+from .demo_tables import DemoTables, build_tables
 
 PROJECT = "visual-behavior-neuropixels"
 BUCKET_URL = "https://visual-behavior-neuropixels-data.s3.us-west-2.amazonaws.com/"
