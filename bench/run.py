@@ -72,6 +72,10 @@ def bench_units_load(release: Path, cache_dir: Path, repeat: int) -> dict[str, f
 GOALS = {
     "units_warm_load_s": ("<=", 0.15),
     "units_load_speedup_vs_read_csv": (">=", 7.0),
+    "filter_change_p50_ms": ("<=", 10.0),
+    "filter_change_p95_ms": ("<=", 25.0),
+    "display_bytes": ("<=", 150_000),
+    "export_120k_ids_ms": ("<=", 50.0),
 }
 
 
@@ -94,10 +98,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--data", type=Path, default=Path(__file__).parent / "results" / "data")
     parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--only-load", action="store_true", help="only the table-load figures")
     args = parser.parse_args(argv)
     release = ensure_release(args.data)
     cache_dir = args.data / "cache"
     figures = bench_units_load(release, cache_dir, args.repeat)
+    if not args.only_load:
+        from explorer import display_and_export, filter_changes, peers
+
+        units = VBNCache.from_mirror(release, cache_dir).get_unit_table()
+        figures |= filter_changes(units)
+        figures |= display_and_export(units)
+        figures |= peers(units)
     print(report(figures))
     if args.json:
         meta = {

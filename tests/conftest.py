@@ -40,3 +40,26 @@ def tree_snapshot(root: Path) -> dict[str, tuple[int, int]]:
         str(p.relative_to(root)): (p.lstat().st_size, p.lstat().st_mtime_ns)
         for p in sorted(root.rglob("*"))
     }
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every kernel-to-front-end message as (msg_type, data, buffers)."""
+    import comm
+
+    messages = []
+
+    class RecordingComm(comm.base_comm.BaseComm):
+        def publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
+            messages.append((msg_type, data, buffers or []))
+
+    monkeypatch.setattr(comm, "create_comm", RecordingComm)
+    return messages
+
+
+@pytest.fixture
+def user_ns(monkeypatch):
+    """Stands in for the notebook's namespace that export_to writes into."""
+    namespace: dict = {}
+    monkeypatch.setattr("vbn_widgets._variables.user_namespace", lambda: namespace)
+    return namespace

@@ -1,0 +1,114 @@
+"""Scale smoke test: a units-sized table (319,013 rows x 36 columns), no timing asserts."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vbn_widgets.engine import TableEngine
+
+ROWS = 319_013
+AREAS = ["VISp", "VISl", "VISal", "VISrl", "VISam", "VISpm", "CA1", "CA3", "DG", "LGd", "LP", "APN"]
+SUMMARIZED = [
+    "firing_rate",
+    "snr",
+    "structure_acronym",
+    "quality",
+    "valid_data",
+    "amplitude_cutoff",
+    "isi_violations",
+    "presence_ratio",
+    "d_prime",
+    "ecephys_session_id",
+    "waveform_duration",
+    "spread",
+]
+
+
+def units_like(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
+    """Random data shaped like VBN's units table (index unit_id plus 35 columns)."""
+    rng = np.random.default_rng(seed)
+    sessions = np.sort(rng.choice(np.arange(1_040_000_000, 1_140_000_000), 153, replace=False))
+    columns: dict[str, object] = {
+        "ecephys_channel_id": rng.integers(1_040_000_000, 1_050_000_000, rows),
+        "ecephys_probe_id": rng.integers(1_040_000_000, 1_040_001_000, rows),
+        "ecephys_session_id": np.repeat(sessions, -(-rows // len(sessions)))[:rows],
+        "structure_acronym": pd.array(rng.choice(AREAS, rows), dtype="str"),
+        "structure_id": rng.integers(0, 1_000, rows),
+        "dorsal_ventral_ccf_coordinate": rng.integers(-1, 8_000, rows),
+        "left_right_ccf_coordinate": rng.integers(-1, 11_000, rows),
+        "local_index": rng.integers(0, 1_000, rows),
+        "probe_horizontal_position": rng.choice([11, 27, 43, 59], rows),
+        "probe_vertical_position": rng.integers(0, 3_840, rows),
+        "quality": pd.array(rng.choice(["good", "noise"], rows, p=[0.8, 0.2]), dtype="str"),
+        "valid_data": rng.random(rows) < 0.95,
+        "spread": rng.integers(1, 30, rows) * 10.0,
+    }
+    for name in [
+        "amplitude_cutoff",
+        "cumulative_drift",
+        "d_prime",
+        "firing_rate",
+        "isi_violations",
+        "isolation_distance",
+        "l_ratio",
+        "max_drift",
+        "nn_hit_rate",
+        "nn_miss_rate",
+        "presence_ratio",
+        "silhouette_score",
+        "snr",
+        "amplitude",
+        "waveform_duration",
+        "waveform_halfwidth",
+        "PT_ratio",
+        "recovery_slope",
+        "repolarization_slope",
+        "velocity_above",
+        "velocity_below",
+        "anterior_posterior_ccf_coordinate",
+    ]:
+        values = rng.lognormal(0.0, 1.0, rows)
+        values[rng.random(rows) < 0.03] = np.nan
+        columns[name] = values
+    frame = pd.DataFrame(columns)
+    frame.index = pd.Index(np.arange(rows, dtype=np.int64) * 3 + 1_086_282_688, name="unit_id")
+    return frame
+
+
+@pytest.fixture(scope="module")
+def units() -> pd.DataFrame:
+    return units_like()
+
+
+def test_units_sized_table(units):
+    assert units.shape == (ROWS, 35)
+    engine = TableEngine(units)
+    assert len(engine.columns) == 36
+    assert {c.name: c.kind for c in engine.columns}["structure_acronym"] == "category"
+    engine.summaries(SUMMARIZED)  # builds the per-column caches
+    engine.set_filter({"column": "quality", "kind": "values", "values": ["good"]})
+    engine.set_sort([("snr", False)])
+    timings = []
+    for low in np.linspace(0.1, 5.0, 25):
+        start = time.perf_counter()
+        engine.set_filter({"column": "firing_rate", "kind": "range", "min": float(low)})
+        count = engine.filtered_count
+        summaries = engine.summaries(SUMMARIZED)
+        page = engine.page(0, 100)
+        timings.append(time.perf_counter() - start)
+    expected = units[(units["quality"] == "good") & (units["firing_rate"] >= low)]
+    assert count == len(expected)
+    pd.testing.assert_frame_equal(
+        page, expected.sort_values("snr", ascending=False, kind="stable").iloc[:100]
+    )
+    assert [s["column"] for s in summaries] == SUMMARIZED
+    rate = summaries[0]
+    assert rate["counts"].sum() + rate["missing"] == int((units["quality"] == "good").sum())
+    print(f"\nset_filter+count+12 summaries+page: p50 {np.median(timings) * 1e3:.1f} ms")
+    code = engine.to_code("units")
+    result = eval(code, {"units": units, "pd": pd, "np": np})  # noqa: S307 - code under test
+    pd.testing.assert_frame_equal(result, engine.filtered())

@@ -1,0 +1,37 @@
+"""The filter engine behind the table widgets: filters, facet summaries, sorting, pandas code.
+
+It knows nothing of widgets; it speaks the protocol's Filter, FilterSpec, ColumnInfo and Summary
+shapes (numpy arrays where the protocol has buffers).
+"""
+
+from .engine import TableEngine
+from .kinds import ColumnInfo
+from .spec import (
+    BoolFilter,
+    DateFilter,
+    Filter,
+    FilterSpec,
+    ListFilter,
+    RangeFilter,
+    SpecError,
+    TextFilter,
+    ValuesFilter,
+    parse_filter,
+    parse_spec,
+)
+
+__all__ = [
+    "BoolFilter",
+    "ColumnInfo",
+    "DateFilter",
+    "Filter",
+    "FilterSpec",
+    "ListFilter",
+    "RangeFilter",
+    "SpecError",
+    "TableEngine",
+    "TextFilter",
+    "ValuesFilter",
+    "parse_filter",
+    "parse_spec",
+]

@@ -1,0 +1,209 @@
+"""Per-column derived data, computed lazily on first use and kept (the table never changes).
+
+Every array here is read-only: masks, summaries and orderings index into them, never copy the
+table itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .kinds import CATEGORY_LIMIT, ColumnInfo, kind_from_distinct, looks_like_lists, static_kind
+from .spec import SpecError
+
+HISTOGRAM_BINS = 40
+MAX_LISTED = 200
+_MS_PER_UNIT = {"s": 1e3, "ms": 1.0, "us": 1e-3, "ns": 1e-6}
+
+
+def frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+def jsonable(value: object) -> object:
+    """A JSON-friendly Python scalar for a summary value."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if np.isfinite(value) else str(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Histogram:
+    edges: list[float]  # bins + 1 (dates: ms since epoch)
+    bins1: np.ndarray  # intp per row: 0 = missing, 1..bins = bin
+    totals1: np.ndarray  # bincount of bins1 over the whole table (missing first)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The values a values-summary lists: codes of the top values and their labels."""
+
+    top: np.ndarray  # intp codes (0-based) of the listed values, most frequent first
+    values: list  # their JSON values
+    more: int  # distinct values not listed
+
+
+@dataclass(frozen=True)
+class ListPairs:
+    """A list column exploded into distinct (row, element) pairs."""
+
+    rows: np.ndarray  # intp, non-decreasing
+    codes: np.ndarray  # intp element codes into uniques
+    uniques: pd.Index
+    present: np.ndarray  # bool per row: at least one non-null element
+    totals1: np.ndarray  # [missing rows, then rows holding each element]
+
+
+class ColumnData:
+    """One column (or the index) of the table with its lazily cached derived arrays."""
+
+    def __init__(
+        self, name: str, series: pd.Series, *, is_index: bool, category_limit: int = CATEGORY_LIMIT
+    ) -> None:
+        self.name = name
+        self.series = series
+        self.n = len(series)
+        kind = static_kind(series.dtype)
+        if kind is None:
+            if looks_like_lists(series):
+                kind = "list"
+            else:
+                kind = kind_from_distinct(len(self.uniques), category_limit)
+        self.kind = kind
+        self.info = ColumnInfo(name, kind, str(series.dtype), is_index)
+
+    # ---- shared -------------------------------------------------------------------------
+
+    @cached_property
+    def missing(self) -> np.ndarray:
+        if self.kind == "list":
+            return frozen(~self.pairs.present)
+        return frozen(self.series.isna().to_numpy(dtype=bool))
+
+    @cached_property
+    def _factorized(self) -> tuple[np.ndarray, pd.Index]:
+        try:
+            codes, uniques = pd.factorize(self.series)
+        except TypeError:  # unhashable objects: go by their text
+            codes, uniques = pd.factorize(self.series.astype(str))
+            codes = np.where(self.series.isna().to_numpy(dtype=bool), -1, codes)
+        return frozen((codes + 1).astype(np.intp)), pd.Index(uniques)
+
+    @property
+    def codes1(self) -> np.ndarray:
+        """intp per row: 0 = missing, else 1 + index into :attr:`uniques`."""
+        return self._factorized[0]
+
+    @property
+    def uniques(self) -> pd.Index:
+        return self._factorized[1]
+
+    @cached_property
+    def totals1(self) -> np.ndarray:
+        return frozen(np.bincount(self.codes1, minlength=len(self.uniques) + 1))
+
+    @cached_property
+    def text_uniques(self) -> list[str]:
+        """The distinct values as ``Series.astype(str)`` renders them (what to_code searches)."""
+        return pd.Series(self.uniques).astype(str).astype(object).tolist()
+
+    # ---- number and date ----------------------------------------------------------------
+
+    @cached_property
+    def numbers(self) -> np.ndarray:
+        """The values as a numpy array comparable with numbers (missing rows hold anything)."""
+        dtype = self.series.dtype
+        if isinstance(dtype, np.dtype):
+            return frozen(self.series.to_numpy())
+        numpy_dtype = getattr(dtype, "numpy_dtype", np.dtype(np.float64))
+        return frozen(self.series.to_numpy(dtype=numpy_dtype, na_value=0))
+
+    def _as_float(self) -> np.ndarray:
+        if self.kind == "date":
+            stamps = pd.DatetimeIndex(self.series)
+            return stamps.asi8.astype(np.float64) * _MS_PER_UNIT[stamps.unit]
+        return self.numbers.astype(np.float64)
+
+    @cached_property
+    def histogram(self) -> Histogram:
+        values = self._as_float()
+        missing = self.missing
+        finite = np.isfinite(values) & ~missing
+        low, high = (values[finite].min(), values[finite].max()) if finite.any() else (0.0, 0.0)
+        bins = 1 if low == high else HISTOGRAM_BINS
+        share = np.arange(bins + 1) / bins
+        edges = np.maximum.accumulate(low * (1 - share) + high * share)
+        edges[0], edges[-1] = low, high
+        bins1 = np.searchsorted(edges, values, side="right").clip(1, bins)
+        bins1[missing] = 0
+        bins1 = frozen(bins1.astype(np.intp, copy=False))
+        totals1 = frozen(np.bincount(bins1, minlength=bins + 1))
+        return Histogram([float(e) for e in edges], bins1, totals1)
+
+    # ---- values summaries ---------------------------------------------------------------
+
+    @cached_property
+    def listing(self) -> Listing:
+        uniques = self.pairs.uniques if self.kind == "list" else self.uniques
+        totals = (self.pairs.totals1 if self.kind == "list" else self.totals1)[1:]
+        try:
+            by_value = np.asarray(uniques.argsort(), dtype=np.intp)
+        except TypeError:  # mixed types: order ties by their text
+            by_value = np.asarray(pd.Index(uniques.astype(str)).argsort(), dtype=np.intp)
+        value_rank = np.empty(len(uniques), dtype=np.intp)
+        value_rank[by_value] = np.arange(len(uniques))
+        order = np.lexsort((value_rank, -totals))
+        top = frozen(order[:MAX_LISTED].astype(np.intp))
+        values = [jsonable(v) for v in uniques[top]]
+        return Listing(top, values, len(uniques) - len(top))
+
+    # ---- lists --------------------------------------------------------------------------
+
+    @cached_property
+    def pairs(self) -> ListPairs:
+        cells = pd.Series(self.series.to_numpy(dtype=object), dtype=object, copy=False)
+        exploded = cells.explode()
+        rows = exploded.index.to_numpy(dtype=np.intp)
+        try:
+            codes, uniques = pd.factorize(exploded.to_numpy(dtype=object))
+        except TypeError as err:
+            raise SpecError(
+                f"column {self.name!r}: list elements must be scalars ({err})"
+            ) from None
+        keep = codes >= 0
+        rows, codes = rows[keep], codes[keep].astype(np.intp)
+        width = max(len(uniques), 1)
+        pair_keys = np.unique(rows.astype(np.int64) * width + codes)
+        rows, codes = (pair_keys // width).astype(np.intp), (pair_keys % width).astype(np.intp)
+        present = np.zeros(self.n, dtype=bool)
+        present[rows] = True
+        totals1 = np.concatenate(
+            [[self.n - np.count_nonzero(present)], np.bincount(codes, minlength=len(uniques))]
+        )
+        return ListPairs(
+            frozen(rows), frozen(codes), pd.Index(uniques), frozen(present), frozen(totals1)
+        )
+
+    # ---- sorting ------------------------------------------------------------------------
+
+    @cached_property
+    def sort_rank(self) -> tuple[np.ndarray, int]:
+        """Dense ascending rank per row (missing rows get the largest rank) and that rank."""
+        if self.kind == "list":
+            raise SpecError(f"sort: list column {self.name!r} cannot be sorted")
+        try:
+            codes, uniques = pd.factorize(self.series, sort=True)
+        except TypeError as err:
+            raise SpecError(f"sort: column {self.name!r} cannot be sorted: {err}") from None
+        top = len(uniques)
+        rank = np.where(codes < 0, top, codes).astype(np.intp)
+        return frozen(rank), top
