@@ -76,6 +76,7 @@ GOALS = {
     "filter_change_p95_ms": ("<=", 25.0),
     "display_bytes": ("<=", 150_000),
     "export_120k_ids_ms": ("<=", 50.0),
+    "explorer_memory_vs_table": ("<=", 0.5),
 }
 
 
@@ -104,10 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     cache_dir = args.data / "cache"
     figures = bench_units_load(release, cache_dir, args.repeat)
     if not args.only_load:
-        from explorer import display_and_export, filter_changes, peers
+        from explorer import display_and_export, filter_changes, memory, peers, with_export
 
         units = VBNCache.from_mirror(release, cache_dir).get_unit_table()
         figures |= filter_changes(units)
+        figures |= with_export(units)
+        figures |= memory(units)
         figures |= display_and_export(units)
         figures |= peers(units)
     print(report(figures))

@@ -5,20 +5,19 @@ shapes (numpy arrays where the protocol has buffers).
 """
 
 from .engine import TableEngine
-from .kinds import ColumnInfo
-from .spec import (
+from .errors import SpecError
+from .filters import (
     BoolFilter,
     DateFilter,
     Filter,
     FilterSpec,
     ListFilter,
     RangeFilter,
-    SpecError,
     TextFilter,
     ValuesFilter,
-    parse_filter,
-    parse_spec,
 )
+from .kinds import ColumnInfo
+from .spec import parse_filter, parse_spec
 
 __all__ = [
     "BoolFilter",

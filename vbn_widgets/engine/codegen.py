@@ -10,19 +10,18 @@ from __future__ import annotations
 import keyword
 from collections.abc import Mapping, Sequence
 
-from .kinds import ColumnInfo
-from .spec import (
+from .errors import SpecError, show
+from .filters import (
     BoolFilter,
     DateFilter,
     Filter,
     FilterSpec,
     ListFilter,
     RangeFilter,
-    SpecError,
     TextFilter,
     ValuesFilter,
-    show,
 )
+from .kinds import ColumnInfo
 
 _ITEMS = "v if pd.api.types.is_list_like(v) else [v]"
 
@@ -92,6 +91,8 @@ def filter_code(filt: Filter, name: str, info: ColumnInfo) -> str | None:
         )
     elif isinstance(filt, ListFilter):
         match, present, absent = _list_terms(col, filt)
+        if not filt.include_missing and (filt.mode == "any" or filt.values):
+            return match  # a row holding a wanted element is not missing
     else:
         raise SpecError(f"filter on column {filt.column!r}: unknown filter type")
     return _join([match, absent], "|") if filt.include_missing else _join([match, present], "&")

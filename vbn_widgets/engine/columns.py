@@ -12,8 +12,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from .errors import SpecError
 from .kinds import CATEGORY_LIMIT, ColumnInfo, kind_from_distinct, looks_like_lists, static_kind
-from .spec import SpecError
 
 HISTOGRAM_BINS = 40
 MAX_LISTED = 200
@@ -23,6 +23,14 @@ _MS_PER_UNIT = {"s": 1e3, "ms": 1.0, "us": 1e-3, "ns": 1e-6}
 def frozen(array: np.ndarray) -> np.ndarray:
     array.flags.writeable = False
     return array
+
+
+def smallest_uint(values: np.ndarray, top: int) -> np.ndarray:
+    """``values`` (all in [0, top]) in the narrowest unsigned dtype: per-row caches stay small."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    return values.astype(np.intp)
 
 
 def jsonable(value: object) -> object:
@@ -39,7 +47,7 @@ def jsonable(value: object) -> object:
 @dataclass(frozen=True)
 class Histogram:
     edges: list[float]  # bins + 1 (dates: ms since epoch)
-    bins1: np.ndarray  # intp per row: 0 = missing, 1..bins = bin
+    bins1: np.ndarray  # uint8 per row: 0 = missing, 1..bins = bin
     totals1: np.ndarray  # bincount of bins1 over the whole table (missing first)
 
 
@@ -76,6 +84,8 @@ class ColumnData:
         if kind is None:
             if looks_like_lists(series):
                 kind = "list"
+            elif self.unhashable:
+                kind = "text"  # searchable by its text only
             else:
                 kind = kind_from_distinct(len(self.uniques), category_limit)
         self.kind = kind
@@ -90,22 +100,28 @@ class ColumnData:
         return frozen(self.series.isna().to_numpy(dtype=bool))
 
     @cached_property
-    def _factorized(self) -> tuple[np.ndarray, pd.Index]:
+    def _factorized(self) -> tuple[np.ndarray, pd.Index, bool]:
         try:
             codes, uniques = pd.factorize(self.series)
-        except TypeError:  # unhashable objects: go by their text
+            unhashable = False
+        except TypeError:  # unhashable objects (dicts, sets...): go by their text
             codes, uniques = pd.factorize(self.series.astype(str))
             codes = np.where(self.series.isna().to_numpy(dtype=bool), -1, codes)
-        return frozen((codes + 1).astype(np.intp)), pd.Index(uniques)
+            unhashable = True
+        return frozen(smallest_uint(codes + 1, len(uniques))), pd.Index(uniques), unhashable
 
     @property
     def codes1(self) -> np.ndarray:
-        """intp per row: 0 = missing, else 1 + index into :attr:`uniques`."""
+        """Per row: 0 = missing, else 1 + index into :attr:`uniques` (the narrowest uint)."""
         return self._factorized[0]
 
     @property
     def uniques(self) -> pd.Index:
         return self._factorized[1]
+
+    @property
+    def unhashable(self) -> bool:
+        return self._factorized[2]
 
     @cached_property
     def totals1(self) -> np.ndarray:
@@ -145,7 +161,7 @@ class ColumnData:
         edges[0], edges[-1] = low, high
         bins1 = np.searchsorted(edges, values, side="right").clip(1, bins)
         bins1[missing] = 0
-        bins1 = frozen(bins1.astype(np.intp, copy=False))
+        bins1 = frozen(bins1.astype(np.uint8))  # <= 41 bins: one byte a row, not eight
         totals1 = frozen(np.bincount(bins1, minlength=bins + 1))
         return Histogram([float(e) for e in edges], bins1, totals1)
 
@@ -174,16 +190,19 @@ class ColumnData:
         exploded = cells.explode()
         rows = exploded.index.to_numpy(dtype=np.intp)
         try:
-            codes, uniques = pd.factorize(exploded.to_numpy(dtype=object))
+            codes, uniques = pd.factorize(exploded)
         except TypeError as err:
             raise SpecError(
                 f"column {self.name!r}: list elements must be scalars ({err})"
             ) from None
         keep = codes >= 0
         rows, codes = rows[keep], codes[keep].astype(np.intp)
+        # one pair per (row, element): rows are already in order, so this sort is near-linear
         width = max(len(uniques), 1)
-        pair_keys = np.unique(rows.astype(np.int64) * width + codes)
-        rows, codes = (pair_keys // width).astype(np.intp), (pair_keys % width).astype(np.intp)
+        keys = np.sort(rows.astype(np.int64) * width + codes, kind="stable")
+        if len(keys):
+            keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
+        rows, codes = (keys // width).astype(np.intp), (keys % width).astype(np.intp)
         present = np.zeros(self.n, dtype=bool)
         present[rows] = True
         totals1 = np.concatenate(
@@ -197,13 +216,19 @@ class ColumnData:
 
     @cached_property
     def sort_rank(self) -> tuple[np.ndarray, int]:
-        """Dense ascending rank per row (missing rows get the largest rank) and that rank."""
-        if self.kind == "list":
-            raise SpecError(f"sort: list column {self.name!r} cannot be sorted")
+        """Dense ascending rank per row (missing rows get the largest rank) and that rank.
+
+        Distinct values are ordered by ``Index.argsort`` (categoricals by category order), so
+        values pandas cannot compare (mixed types) cannot be sorted here either.
+        """
+        if self.kind == "list" or self.unhashable:
+            raise SpecError(f"sort: column {self.name!r} holds lists or other unsortable values")
         try:
-            codes, uniques = pd.factorize(self.series, sort=True)
+            by_value = np.asarray(self.uniques.argsort(), dtype=np.intp)
         except TypeError as err:
             raise SpecError(f"sort: column {self.name!r} cannot be sorted: {err}") from None
-        top = len(uniques)
-        rank = np.where(codes < 0, top, codes).astype(np.intp)
-        return frozen(rank), top
+        top = len(by_value)
+        rank_of_code = np.empty(top + 1, dtype=np.intp)
+        rank_of_code[0] = top
+        rank_of_code[by_value + 1] = np.arange(top, dtype=np.intp)
+        return frozen(rank_of_code[self.codes1]), top

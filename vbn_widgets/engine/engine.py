@@ -9,8 +9,10 @@ import pandas as pd
 
 from . import codegen, masks, ordering
 from .columns import ColumnData, frozen
+from .errors import SpecError, show
+from .filters import Filter, FilterSpec
 from .kinds import CATEGORY_LIMIT, ColumnInfo
-from .spec import Filter, FilterSpec, SpecError, parse_filter, parse_spec, show
+from .spec import parse_filter, parse_spec
 from .summaries import Selection, summarize
 
 Filters = tuple[Filter, ...]
@@ -186,7 +188,19 @@ class TableEngine:
         for name, value in (("offset", offset), ("limit", limit)):
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 0:
                 raise SpecError(f"page: {name} must be an integer >= 0, got {show(value)}")
-        return self._frame.iloc[self.order[int(offset) : int(offset) + int(limit)]]
+        return self._frame.iloc[self._page_rows(int(offset), int(limit))]
+
+    def _page_rows(self, offset: int, limit: int) -> np.ndarray:
+        """``order[offset:offset + limit]``, without sorting every kept row for an early page."""
+        key = (self._spec.filters, self._sort_keys)
+        selection = self._selection(self._spec.filters)
+        cached = self._order is not None and self._order[0] == key
+        if cached or not self._sort_keys or selection.mask is None:
+            return self.order[offset : offset + limit]
+        rows = ordering.first_kept(
+            self._sorted_rows(self._sort_keys), selection.mask, offset + limit
+        )
+        return rows[offset:] if rows is not None else self.order[offset : offset + limit]
 
     def filtered(self) -> pd.DataFrame:
         return self._frame.iloc[self.order]

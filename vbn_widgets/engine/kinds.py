@@ -50,7 +50,13 @@ def static_kind(dtype: object) -> str | None:
         return None
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "date"
-    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+    if (
+        pd.api.types.is_complex_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+    ):
+        return "text"  # no JSON value to filter by: searchable by its text
+    if pd.api.types.is_numeric_dtype(dtype):
         return "number"
     return None
 

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from .columns import ColumnData, frozen
-from .spec import (
+from .errors import SpecError
+from .filters import (
     BoolFilter,
     DateFilter,
     Filter,
     ListFilter,
     RangeFilter,
-    SpecError,
     TextFilter,
     ValuesFilter,
 )

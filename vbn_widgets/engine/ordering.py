@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .columns import ColumnData, frozen
-from .spec import SpecError, show
+from .errors import SpecError, show
 
 MAX_SORT_KEYS = 8
 _DIRECTIONS = {"asc": True, "desc": False}
@@ -69,3 +69,21 @@ def full_order(keys: Sequence[tuple[str, bool]], columns: Mapping[str, ColumnDat
 
 def filtered_order(order: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return frozen(order[mask[order]])
+
+
+def first_kept(order: np.ndarray, mask: np.ndarray, count: int) -> np.ndarray | None:
+    """The first ``count`` kept rows of ``order`` (all kept rows when fewer), scanning only as
+    far as needed; None when that would mean scanning most of the table anyway."""
+    found: list[np.ndarray] = []
+    total, start, chunk = 0, 0, max(4096, 4 * count)
+    while total < count and start < len(order):
+        if start + chunk > len(order) // 2:
+            return None
+        part = order[start : start + chunk]
+        kept = part[mask[part]]
+        found.append(kept)
+        total += len(kept)
+        start += chunk
+        chunk *= 2
+    rows = np.concatenate(found) if found else order[:0]
+    return rows[:count].astype(np.int64, copy=False)

@@ -1,7 +1,7 @@
-"""Filter objects of the protocol as typed frozen dataclasses, and their validation.
+"""Validation of untrusted filter objects and specs into typed filters.
 
-Everything arriving here is untrusted JSON-able data: it is type-checked field by field, never
-evaluated, and every rejection is a :class:`SpecError` naming the column, field and value.
+Everything arriving here is JSON-able data from the browser: it is type-checked field by field,
+never evaluated, and every rejection is a :class:`SpecError` naming the column, field and value.
 """
 
 from __future__ import annotations
@@ -9,14 +9,18 @@ from __future__ import annotations
 import math
 import numbers
 import re
-import reprlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from .errors import SpecError, show
+from .filters import (
+    FILTER_CLASSES,
+    SPEC_VERSION,
+    Filter,
+    FilterSpec,
+)
 from .kinds import FILTER_KIND, ColumnInfo
 
 MAX_PATTERN = 1_000
@@ -25,133 +29,6 @@ MAX_STRING = 10_000  # one value of a values/list filter
 MAX_DATE_STRING = 64
 MAX_INT = 2**64  # integer bounds and values: |v| < MAX_INT
 MISSING = ("exclude", "include")
-SPEC_VERSION = 1
-
-_repr = reprlib.Repr()
-_repr.maxstring = 60
-_repr.maxother = 60
-_repr.maxlevel = 2
-_repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 4
-
-
-class SpecError(ValueError):
-    """A filter, spec, sort key or table the engine cannot accept; the message says why."""
-
-
-def show(value: object) -> str:
-    """A short, safe repr of untrusted input (depth- and length-limited)."""
-    try:
-        return _repr.repr(value)
-    except Exception:  # a hostile __repr__: name the type only
-        return f"<{type(value).__name__}>"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Filter:
-    """Base of the six filter kinds: the column filtered and the missing-value rule."""
-
-    column: str
-    missing: str = "exclude"
-    kind: ClassVar[str] = ""
-    _fields: ClassVar[tuple[str, ...]] = ()
-
-    @property
-    def include_missing(self) -> bool:
-        return self.missing == "include"
-
-    def to_json(self) -> dict:
-        out: dict = {"column": self.column, "kind": self.kind}
-        for name in self._fields:
-            value = getattr(self, name)
-            out[name] = list(value) if isinstance(value, tuple) else value
-        out["missing"] = self.missing
-        return out
-
-
-@dataclass(frozen=True, kw_only=True)
-class RangeFilter(Filter):
-    min: int | float | None = None
-    max: int | float | None = None
-    min_inclusive: bool = True
-    max_inclusive: bool = True
-    kind: ClassVar[str] = "range"
-    _fields: ClassVar[tuple[str, ...]] = ("min", "max", "min_inclusive", "max_inclusive")
-
-
-@dataclass(frozen=True, kw_only=True)
-class ValuesFilter(Filter):
-    values: tuple[str | int | float | bool, ...] = ()
-    kind: ClassVar[str] = "values"
-    _fields: ClassVar[tuple[str, ...]] = ("values",)
-
-
-@dataclass(frozen=True, kw_only=True)
-class TextFilter(Filter):
-    pattern: str = ""
-    regex: bool = False
-    case_sensitive: bool = False
-    kind: ClassVar[str] = "text"
-    _fields: ClassVar[tuple[str, ...]] = ("pattern", "regex", "case_sensitive")
-
-
-@dataclass(frozen=True, kw_only=True)
-class ListFilter(Filter):
-    values: tuple[str | int | float | bool, ...] = ()
-    mode: str = "any"
-    kind: ClassVar[str] = "list"
-    _fields: ClassVar[tuple[str, ...]] = ("values", "mode")
-
-
-@dataclass(frozen=True, kw_only=True)
-class DateFilter(Filter):
-    start: str | None = None  # normalised ISO-8601 (UTC for tz-aware columns), inclusive
-    end: str | None = None  # exclusive
-    kind: ClassVar[str] = "date"
-    _fields: ClassVar[tuple[str, ...]] = ("start", "end")
-
-
-@dataclass(frozen=True, kw_only=True)
-class BoolFilter(Filter):
-    value: bool = True
-    kind: ClassVar[str] = "bool"
-    _fields: ClassVar[tuple[str, ...]] = ("value",)
-
-
-FILTER_CLASSES: dict[str, type[Filter]] = {
-    cls.kind: cls
-    for cls in (RangeFilter, ValuesFilter, TextFilter, ListFilter, DateFilter, BoolFilter)
-}
-
-
-@dataclass(frozen=True)
-class FilterSpec:
-    """The active filters, at most one per column, in the order they were set."""
-
-    filters: tuple[Filter, ...] = ()
-
-    def to_json(self) -> dict:
-        return {"version": SPEC_VERSION, "filters": [f.to_json() for f in self.filters]}
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(f.column for f in self.filters)
-
-    def get(self, column: str) -> Filter | None:
-        return next((f for f in self.filters if f.column == column), None)
-
-    def with_filter(self, filt: Filter) -> FilterSpec:
-        if self.get(filt.column) is None:
-            return replace(self, filters=(*self.filters, filt))
-        return replace(self, filters=tuple(filt if f.column == filt.column else f for f in self))
-
-    def without(self, column: str) -> FilterSpec:
-        return replace(self, filters=tuple(f for f in self.filters if f.column != column))
-
-    def __iter__(self):
-        return iter(self.filters)
-
-    def __len__(self) -> int:
-        return len(self.filters)
 
 
 # ---- validation helpers -------------------------------------------------------------------
