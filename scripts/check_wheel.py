@@ -9,6 +9,8 @@ if not wheels:
     sys.exit(f"no wheel in {sys.argv[1]}")
 names = set(zipfile.ZipFile(wheels[-1]).namelist())
 need = {"vbn_widgets/__init__.py", "vbn_widgets/data/cache.py", "vbn_widgets/static/.built"}
+for entry in (Path(__file__).parents[1] / "js" / "src").glob("*.js"):  # one bundle per widget
+    need |= {f"vbn_widgets/static/{entry.stem}.js", f"vbn_widgets/static/{entry.stem}.css"}
 missing = sorted(need - names)
 entry_points = [n for n in names if n.endswith("entry_points.txt")]
 if missing or not entry_points:

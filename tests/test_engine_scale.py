@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from vbn_widgets.data.schema import UNIT_METRICS
 from vbn_widgets.engine import TableEngine
 
 ROWS = 319_013
@@ -48,28 +49,7 @@ def units_like(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
         "spread": rng.integers(1, 30, rows) * 10.0,
     }
     for name in [
-        "amplitude_cutoff",
-        "cumulative_drift",
-        "d_prime",
-        "firing_rate",
-        "isi_violations",
-        "isolation_distance",
-        "l_ratio",
-        "max_drift",
-        "nn_hit_rate",
-        "nn_miss_rate",
-        "presence_ratio",
-        "silhouette_score",
-        "snr",
-        "amplitude",
-        "waveform_duration",
-        "waveform_halfwidth",
-        "PT_ratio",
-        "recovery_slope",
-        "repolarization_slope",
-        "velocity_above",
-        "velocity_below",
-        "anterior_posterior_ccf_coordinate",
+        m for m in (*UNIT_METRICS, "anterior_posterior_ccf_coordinate") if m not in columns
     ]:
         values = rng.lognormal(0.0, 1.0, rows)
         values[rng.random(rows) < 0.03] = np.nan

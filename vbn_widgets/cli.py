@@ -55,9 +55,9 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"Cache:        {demo.cache_dir} (manifest {cache.current_manifest()})")
     print(f"Units: {len(units):,}; ecephys sessions after the abnormality filter: {len(sessions)}")
     print("Open it from Python or a notebook with:")
-    print("    from vbn_widgets import VBNCache")
+    print("    from vbn_widgets import TableExplorer, VBNCache")
     print(f"    cache = VBNCache.from_mirror({str(demo.release)!r}, {str(demo.cache_dir)!r})")
-    print("    units = cache.get_unit_table()")
+    print('    TableExplorer("units", cache=cache, export_to="good_units")')
     return 0
 
 

@@ -15,6 +15,7 @@ from ._page_codec import encode_cells
 from ._static import STATIC
 from ._variables import check_variable_name, write_variable
 from .engine import SpecError, TableEngine
+from .engine.kinds import FILTER_KIND
 
 log = logging.getLogger(__name__)
 
@@ -24,14 +25,6 @@ _TABLE_GETTERS = {
     "channels": "get_channel_table",
     "ecephys_sessions": "get_ecephys_session_table",
     "behavior_sessions": "get_behavior_session_table",
-}
-_DEFAULT_FILTER_KIND = {
-    "number": "range",
-    "category": "values",
-    "text": "text",
-    "list": "list",
-    "date": "date",
-    "bool": "bool",
 }
 MAX_PAGE = 500
 MAX_ROWS_PER_SELECT = 10_000
@@ -192,9 +185,7 @@ class TableExplorer(StrictWidget):
         info = {c.name: c for c in self.engine.columns}.get(column)
         if info is None:
             raise SpecError(f"unknown column {column!r}")
-        self.engine.set_filter(
-            {"column": column, "kind": _DEFAULT_FILTER_KIND[info.kind], **fields}
-        )
+        self.engine.set_filter({"column": column, "kind": FILTER_KIND[info.kind], **fields})
         self._publish()
 
     def clear_filter(self, column: str) -> None:
