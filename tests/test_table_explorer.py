@@ -147,6 +147,12 @@ def test_filters_settable_and_rejected_atomically(units):
     with pytest.raises(traitlets.TraitError, match="nope"):
         widget.filters = {"version": 1, "filters": [{"column": "nope", "kind": "range"}]}
     assert (widget.filters, widget.filtered_count, widget.revision) == before
+    assert "nope" in widget.error  # shown in the widget too
+    with pytest.raises(ValueError, match="snr"):
+        widget.set_filter("snr", min="high")
+    assert "snr" in widget.error
+    widget.clear_filters()
+    assert widget.error == ""
 
 
 @pytest.mark.parametrize("name", ["1x", "class", "a-b", "", 3, "lambda"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -30,6 +31,23 @@ MAX_PAGE = 500
 MAX_ROWS_PER_SELECT = 10_000
 MAX_SUMMARY_COLUMNS = 64
 MAX_SORT_KEYS = 8
+
+
+def _shown(method):
+    """Python-side errors are raised and also shown in the widget's status line."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            result = method(self, *args, **kwargs)
+        except (SpecError, ValueError, KeyError, TypeError) as err:
+            self.set_trait("error", str(err)[:500])
+            raise
+        if self.error:
+            self.set_trait("error", "")
+        return result
+
+    return wrapper
 
 
 class RequestError(ValueError):
@@ -161,6 +179,7 @@ class TableExplorer(StrictWidget):
         try:
             self.engine.set_spec(proposal["value"])
         except SpecError as err:
+            self.set_trait("error", str(err)[:500])
             raise t.TraitError(str(err)) from None
         return self.engine.spec.to_json()
 
@@ -180,6 +199,7 @@ class TableExplorer(StrictWidget):
         """pandas code over a table named ``df`` that gives exactly :attr:`filtered`."""
         return self.engine.to_code("df")
 
+    @_shown
     def set_filter(self, column: str, **fields: Any) -> None:
         """Filter one column, e.g. ``set_filter("snr", min=1)``; the kind follows the column's."""
         info = {c.name: c for c in self.engine.columns}.get(column)
@@ -188,19 +208,23 @@ class TableExplorer(StrictWidget):
         self.engine.set_filter({"column": column, "kind": FILTER_KIND[info.kind], **fields})
         self._publish()
 
+    @_shown
     def clear_filter(self, column: str) -> None:
         self.engine.clear_filter(column)
         self._publish()
 
+    @_shown
     def clear_filters(self) -> None:
         self.engine.clear_filters()
         self._publish()
 
+    @_shown
     def sort_by(self, *keys: str | tuple[str, bool]) -> None:
         """Sort by columns (``"snr"`` ascending, or ``("snr", False)`` descending)."""
         self.engine.set_sort([(k, True) if isinstance(k, str) else k for k in keys])
         self._publish()
 
+    @_shown
     def select(self, labels: object) -> None:
         """Select rows by index label (replacing the selection)."""
         positions = self.engine.frame.index.get_indexer(pd.Index(labels))
@@ -212,6 +236,7 @@ class TableExplorer(StrictWidget):
         self._selected = chosen
         self._publish(rows_changed=False)
 
+    @_shown
     def export(self, name: str, what: str = "filtered") -> None:
         """Write the filtered table or the selected rows to the notebook variable ``name``."""
         check_variable_name(name)
