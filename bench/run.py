@@ -77,6 +77,7 @@ GOALS = {
     "display_bytes": ("<=", 150_000),
     "export_120k_ids_ms": ("<=", 50.0),
     "explorer_memory_vs_table": ("<=", 0.5),
+    "quality_change_p95_ms": ("<=", 25.0),
 }
 
 
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = bench_units_load(release, cache_dir, args.repeat)
     if not args.only_load:
         from explorer import display_and_export, filter_changes, memory, peers, with_export
+        from quality import quality_changes
 
         units = VBNCache.from_mirror(release, cache_dir).get_unit_table()
         figures |= filter_changes(units)
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         figures |= memory(units)
         figures |= display_and_export(units)
         figures |= peers(units)
+        figures |= quality_changes(units)
     print(report(figures))
     if args.json:
         meta = {

@@ -1,0 +1,24 @@
+"""Unit-quality thresholds for the VBN units table (no widget code; see quality_filter.py)."""
+
+from .criteria import (
+    DEFAULT_METRICS,
+    LOG_METRICS,
+    PRESETS,
+    Criterion,
+    QualityError,
+    QualitySettings,
+)
+from .model import QualityModel
+from .regions import REGION_GROUPS, region_group
+
+__all__ = [
+    "DEFAULT_METRICS",
+    "LOG_METRICS",
+    "PRESETS",
+    "REGION_GROUPS",
+    "Criterion",
+    "QualityError",
+    "QualityModel",
+    "QualitySettings",
+    "region_group",
+]
