@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vbn_widgets.quality import (
+    DEFAULT_METRICS,
     LOG_METRICS,
     PRESETS,
     REGION_GROUPS,
@@ -82,14 +83,7 @@ def demo_units() -> pd.DataFrame:
 
 
 METRICS = [
-    "firing_rate",
-    "presence_ratio",
-    "amplitude_cutoff",
-    "isi_violations",
-    "snr",
-    "isolation_distance",
-    "d_prime",
-    "nn_hit_rate",
+    *DEFAULT_METRICS,
     "spread_f32",
     "local_index",
     "spike_count",
