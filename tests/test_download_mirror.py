@@ -93,3 +93,20 @@ def test_two_processes_on_one_file_end_with_one_verified_copy(demo_release, tmp_
     assert cache.layout.read_downloaded()[str(final.resolve())] == (
         cache.manifest.data_entry(file_id).file_hash
     )
+
+
+def test_a_cancelled_download_releases_its_stream_at_once(cache):
+    released = []
+    open_stream = cache.source.open
+
+    def recording_open(entry, start=0):
+        stream = open_stream(entry, start)
+        original = stream.release
+        stream.release = lambda: (released.append(entry.key), original())
+        return stream
+
+    cache.source.open = recording_open
+    cancel = threading.Event()
+    with pytest.raises(DownloadCancelled):
+        cache.download("units", progress=lambda _p: cancel.set(), cancel=cancel)
+    assert released == ["visual-behavior-neuropixels/project_metadata/units.csv"]

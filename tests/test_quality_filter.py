@@ -121,20 +121,27 @@ def test_debounced_write_is_never_stale(units, user_ns):
         assert user_ns["good_units"].equals(qf.passing)
         assert qf._timer is None
 
-    # in a thread of its own: another test's library (Playwright) may run a loop in this one
+    run_in_own_loop(drag())
+
+
+def run_in_own_loop(coro) -> None:
+    """Run ``coro`` with asyncio in a thread of its own and re-raise its failure here.
+
+    Another test's library (Playwright) may already run an event loop in the test's thread.
+    """
     errors: list[BaseException] = []
-    thread = threading.Thread(target=lambda: _run(drag(), errors))
+
+    def target() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
     thread.start()
     thread.join(timeout=60)
     if errors:
         raise errors[0]
-
-
-def _run(coro, errors: list) -> None:
-    try:
-        asyncio.run(coro)
-    except BaseException as exc:  # re-raised in the test's thread
-        errors.append(exc)
 
 
 def test_burst_of_random_changes(units, user_ns):
@@ -322,9 +329,4 @@ def test_running_the_next_cell_writes_a_pending_value_first(units, user_ns, monk
         qf.close()
         assert qf._flush_pending not in events.callbacks["pre_run_cell"]
 
-    errors: list[BaseException] = []
-    thread = threading.Thread(target=lambda: _run(release_and_run_cell(), errors))
-    thread.start()
-    thread.join(timeout=60)
-    if errors:
-        raise errors[0]
+    run_in_own_loop(release_and_run_cell())

@@ -26,7 +26,7 @@ from tenacity import (
 from .errors import DownloadCancelled, DownloadError, HashMismatchError
 from .layout import CacheLayout, hash_file
 from .manifest import FileEntry
-from .sources import Source, TransientSourceError
+from .sources import Source, Stream, TransientSourceError
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,22 @@ def _transfer(  # noqa: PLR0917 - private, called once by tenacity with position
         if have > total:
             digest, have = blake2b(), 0
     stream = source.open(entry, start=have)
+    try:
+        return _append(stream, entry, part, final, digest, have, progress, cancel)
+    finally:
+        stream.close()  # also on a cancel or a cut: release the connection now
+
+
+def _append(  # noqa: PLR0917 - private, one caller
+    stream: Stream,
+    entry: FileEntry,
+    part: Path,
+    final: Path,
+    digest: blake2b,
+    have: int,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+) -> blake2b:
     if stream.start != have:  # the source could not resume: start over
         digest, have = blake2b(), 0
     if stream.total == 0:

@@ -7,7 +7,7 @@ stream of a file's bytes from an offset (so a cut download resumes with a ranged
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -30,10 +30,14 @@ class Stream:
     chunks: Iterator[bytes]
     start: int
     total: int
-    close: object = None
+    release: Callable[[], None] | None = None  # frees the connection or file handle
 
     def __iter__(self) -> Iterator[bytes]:
         return self.chunks
+
+    def close(self) -> None:
+        if self.release is not None:
+            self.release()
 
 
 class Source(Protocol):
