@@ -141,10 +141,19 @@ def _status_ok(url: str, token: str) -> bool:
         return False
 
 
-def start_lab(home: Path, root: Path, *, attempts: int = 3) -> LabServer:
+def start_lab(
+    home: Path,
+    root: Path,
+    *,
+    attempts: int = 3,
+    extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> LabServer:
     """Start `jupyter lab` from this interpreter's environment and wait for /api/status == 200.
 
     `home` gets the Jupyter config/data/runtime dirs and the IPython dir, `root` is the root_dir.
+    `extra_args` go on the command line (e.g. server extension config); `env` is added to the
+    server's environment, which its kernels inherit.
     Retries on a fresh port when the server dies early (e.g. the free port was taken meanwhile).
     """
     jupyter = Path(sys.executable).parent / "jupyter"
@@ -161,6 +170,7 @@ def start_lab(home: Path, root: Path, *, attempts: int = 3) -> LabServer:
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
     _write_user_settings(dirs["JUPYTER_CONFIG_DIR"])
+    extra_env = env or {}
     env = dict(os.environ)
     env.update({k: str(v) for k, v in dirs.items()})
     env["JUPYTER_PLATFORM_DIRS"] = "1"
@@ -168,6 +178,7 @@ def start_lab(home: Path, root: Path, *, attempts: int = 3) -> LabServer:
     if os.environ.get("VBN_WIDGETS_DATA"):
         env["VBN_WIDGETS_DATA"] = os.environ["VBN_WIDGETS_DATA"]
     env.pop("JUPYTER_TOKEN", None)
+    env.update(extra_env)
 
     last_error = ""
     for attempt in range(1, attempts + 1):
@@ -188,6 +199,7 @@ def start_lab(home: Path, root: Path, *, attempts: int = 3) -> LabServer:
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
             "--LabApp.expose_app_in_browser=True",
+            *extra_args,
         ]
         t0 = time.monotonic()
         with log_path.open("wb") as log:
