@@ -1,30 +1,34 @@
-"""Jupyter widgets and an AllenSDK-compatible data layer for Visual Behavior Neuropixels."""
+"""Jupyter widgets and an AllenSDK-compatible data layer for Visual Behavior Neuropixels.
+
+Everything is imported on first use, so that the Jupyter server, which imports this package to
+load its server extension, does not pay for pandas, ipywidgets or plotly.
+"""
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .data import VBNCache
-from .table_explorer import TableExplorer
-
 if TYPE_CHECKING:
     from .cache_browser import CacheBrowser
+    from .data import VBNCache
     from .quality_filter import QualityFilter
     from .session_picker import SessionPicker
+    from .table_explorer import TableExplorer
     from .vbn_explorer import VBNExplorer
 
 __version__ = "0.1.0"
 
-# anywidget widgets, each with its own JS entry and CSS. QualityFilter, SessionPicker and
-# VBNExplorer compose ipywidgets (and plotly) from Python, so they have none.
-ALL_WIDGETS = (TableExplorer,)
-
-# Imported on first use: plotly (and the widgets composed with it) is slow to import.
 _LAZY = {
     "CacheBrowser": ".cache_browser",
     "QualityFilter": ".quality_filter",
     "SessionPicker": ".session_picker",
+    "TableExplorer": ".table_explorer",
+    "VBNCache": ".data",
     "VBNExplorer": ".vbn_explorer",
 }
+
+# anywidget widgets, each with its own JS entry and CSS. QualityFilter, SessionPicker and
+# VBNExplorer compose ipywidgets (and plotly) from Python, so they have none.
+_ALL_WIDGETS = ("TableExplorer", "CacheBrowser")
 
 __all__ = [
     "ALL_WIDGETS",
@@ -41,4 +45,11 @@ __all__ = [
 def __getattr__(name: str) -> object:
     if name in _LAZY:
         return getattr(import_module(_LAZY[name], __name__), name)
+    if name == "ALL_WIDGETS":
+        return tuple(__getattr__(widget) for widget in _ALL_WIDGETS)
     raise AttributeError(f"module 'vbn_widgets' has no attribute {name!r}")
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The download manager in the Jupyter server (``vbn_widgets.server``)."""
+    return [{"module": "vbn_widgets.server"}]
