@@ -9,7 +9,7 @@ from vbn_widgets.demo_job import DATA_ENV, default_data_dir, ensure_demo_data
 
 
 def test_demo_command_prepares_release_and_cache(tmp_path, capsys):
-    assert main(["demo", "--data", str(tmp_path), "--scale", "0.02"]) == 0
+    assert main(["demo", "--data", str(tmp_path), "--scale", "0.02", "--no-lab"]) == 0
     out = capsys.readouterr().out
     assert f"VBNCache.from_mirror({str(tmp_path / 'release')!r}" in out
     cache = VBNCache.from_local_cache(tmp_path / "cache")  # offline: everything is already here

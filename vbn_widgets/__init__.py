@@ -50,6 +50,8 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'vbn_widgets' has no attribute {name!r}")
 
 
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
+def _jupyter_server_extension_points() -> list[dict[str, object]]:
     """The download manager in the Jupyter server (``vbn_widgets.server``)."""
-    return [{"module": "vbn_widgets.server"}]
+    from .server import _jupyter_server_extension_points as points
+
+    return points()

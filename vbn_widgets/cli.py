@@ -2,10 +2,12 @@
 
 Subcommands:
 
-``demo [--data DIR]``
+``demo [--data DIR] [--port N] [--no-browser] [--no-lab]``
     The main job: make sure the full-scale demo release and a cache filled from it exist
-    (in DIR, default ``$VBN_WIDGETS_DATA`` or ``~/.cache/vbn-widgets/demo``) and say how to
-    open them.
+    (in DIR, default ``$VBN_WIDGETS_DATA`` or ``~/.cache/vbn-widgets/demo``), then start
+    JupyterLab on the notebooks (``01_quickstart.ipynb`` first) and print its URL; Ctrl-C stops
+    it. From a source checkout JupyterLab opens ``notebooks/``; from an installed wheel the
+    packaged notebooks are copied to ``DIR/notebooks`` once (later runs keep your edits).
 
 ``demo-data DIR [--scale S] [--seed N]``
     Write a deterministic synthetic VBN release (v0.4.0 and v0.5.0 manifests, tables and
@@ -44,21 +46,34 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo_job import ensure_demo_data
+    from .demo_job import DATA_ENV, ensure_demo_data, prepare_notebooks, run_lab
 
+    if args.port is not None and not 0 < args.port < 65536:
+        raise ValueError(f"--port must be in 1..65535, got {args.port}")
+    if not args.no_lab:
+        try:
+            import jupyterlab  # noqa: F401 - only checking that it is installed
+        except ImportError:
+            raise ValueError(
+                "JupyterLab is not installed: pip install 'vbn-widgets[lab]' (or use --no-lab)"
+            ) from None
     print("Preparing the offline demo (the first run writes ~340 MB in about 20 s) ...", flush=True)
     demo = ensure_demo_data(args.data, scale=args.scale)
     cache = demo.cache()
     units = cache.get_unit_table()
     sessions = cache.get_ecephys_session_table()
+    notebooks = prepare_notebooks(demo)
     print(f"Demo release: {demo.release}")
     print(f"Cache:        {demo.cache_dir} (manifest {cache.current_manifest()})")
     print(f"Units: {len(units):,}; ecephys sessions after the abnormality filter: {len(sessions)}")
-    print("Open it from Python or a notebook with:")
+    print(f"Notebooks:    {notebooks}")
+    print(f"Open it from Python or a notebook ({DATA_ENV}={demo.root}) with:")
     print("    from vbn_widgets import TableExplorer, VBNCache")
     print(f"    cache = VBNCache.from_mirror({str(demo.release)!r}, {str(demo.cache_dir)!r})")
-    print('    TableExplorer("units", cache=cache, export_to="good_units")')
-    return 0
+    print('    TableExplorer("units", cache=cache, export_to="good_units")', flush=True)
+    if args.no_lab:
+        return 0
+    return run_lab(demo, notebooks, port=args.port, browser=not args.no_browser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,8 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     job = commands.add_parser(
         "demo",
-        help="prepare the offline demo release and cache (the main job)",
-        description="Write the full-scale demo release and a cache filled from it, if missing.",
+        help="prepare the offline demo and open its notebooks in JupyterLab (the main job)",
+        description=(
+            "Write the full-scale demo release and a cache filled from it, if missing, then "
+            "start JupyterLab on the notebooks (01_quickstart.ipynb first) and print its URL. "
+            "Ctrl-C stops it."
+        ),
     )
     job.add_argument(
         "--data",
@@ -100,6 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="where the demo lives (default: $VBN_WIDGETS_DATA or ~/.cache/vbn-widgets/demo)",
+    )
+    job.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="JupyterLab's port (default: 8888, or a free one)",
+    )
+    job.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    job.add_argument(
+        "--no-lab", action="store_true", help="prepare the data and notebooks only, start nothing"
     )
     job.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
     job.set_defaults(handler=_demo)
@@ -119,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as err:
         print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

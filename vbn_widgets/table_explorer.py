@@ -97,7 +97,7 @@ class TableExplorer(StrictWidget):
     trait               wire type         meaning
     ==================  ================  ========================================================
     ``columns``         ColumnInfo[]      name, kind, dtype, index flag; the index column first
-    ``row_count``       int               rows in the whole table
+    ``row_count``       int               rows in the table (under :meth:`restrict`: taking part)
     ``filtered_count``  int               rows passing every filter
     ``selected_count``  int               rows selected (filtered out or not)
     ``filters``         FilterSpec        ``{"version": 1, "filters": [...]}``, settable
@@ -196,8 +196,28 @@ class TableExplorer(StrictWidget):
 
     @property
     def filter_code(self) -> str:
-        """pandas code over a table named ``df`` that gives exactly :attr:`filtered`."""
+        """pandas code over a table named ``df`` that gives exactly :attr:`filtered`.
+
+        An expression; under :meth:`restrict`, the restriction's statements come first and the
+        expression is the last line.
+        """
         return self.engine.to_code("df")
+
+    @_shown
+    def restrict(self, index: pd.Index | np.ndarray | None, code: str | None = None) -> None:
+        """Let only the rows whose index label is in ``index`` take part; None: every row.
+
+        Counts, facet counts, histograms, pages, exports and :attr:`filter_code` follow it;
+        selected rows outside it are deselected. ``index`` may also be a bool mask, one value
+        per row. ``code``: statements rebinding ``df`` to the restricted rows (emitted before
+        the filter expression); by default a literal list of labels.
+        """
+        self.engine.restrict(index, code)
+        restriction = self.engine.restriction
+        if restriction is not None:
+            self._selected &= restriction
+        self.set_trait("row_count", self.engine.restricted_count)
+        self._publish()
 
     @_shown
     def set_filter(self, column: str, **fields: Any) -> None:

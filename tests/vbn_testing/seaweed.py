@@ -139,6 +139,7 @@ class SeaweedS3:
         stop_timeout: float = 10.0,
         poll_interval: float = 0.05,
         start_attempts: int = 3,
+        anonymous_actions: tuple[str, ...] = ("Read", "List"),
     ) -> None:
         self.weed = weed or find_weed()
         self._base_parent = Path(base_dir) if base_dir is not None else None
@@ -146,6 +147,8 @@ class SeaweedS3:
         self.stop_timeout = stop_timeout
         self.poll_interval = poll_interval
         self.start_attempts = start_attempts
+        # SeaweedFS scopes an action to one bucket as "Read:<bucket>"; the default is public.
+        self.anonymous_actions = tuple(anonymous_actions)
         self.access_key = "VBNADMIN" + secrets.token_hex(6).upper()
         self.secret_key = secrets.token_urlsafe(30)
         self.region = REGION
@@ -260,7 +263,7 @@ class SeaweedS3:
                     "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
                     "actions": ["Admin", "Read", "List", "Tagging", "Write"],
                 },
-                {"name": "anonymous", "actions": ["Read", "List"]},
+                {"name": "anonymous", "actions": list(self.anonymous_actions)},
             ]
         }
         path.write_text(json.dumps(config, indent=2))

@@ -1,8 +1,10 @@
 """The data layer: releases, manifests, the cache folder, downloads and typed tables. No widgets."""
 
 from .cache import VBNCache
+from .catalog import Catalog, CatalogFile, CatalogSession, build_catalog
 from .download import FileProgress
 from .errors import (
+    AccessDeniedError,
     DownloadCancelled,
     DownloadError,
     HashMismatchError,
@@ -13,23 +15,35 @@ from .errors import (
 )
 from .files import FileState, FileStatus
 from .manifest import FileEntry, Manifest, ManifestDiff
+from .sizes import SizeBook
 from .sources import MirrorSource, S3Source
+from .transfers import DownloadQueue, JobSnapshot, JobState, classify
 
 __all__ = [
+    "AccessDeniedError",
+    "Catalog",
+    "CatalogFile",
+    "CatalogSession",
     "DownloadCancelled",
     "DownloadError",
+    "DownloadQueue",
     "FileEntry",
     "FileProgress",
     "FileState",
     "FileStatus",
     "HashMismatchError",
+    "JobSnapshot",
+    "JobState",
     "Manifest",
     "ManifestDiff",
     "ManifestError",
     "MirrorSource",
     "ReadOnlyCacheError",
     "S3Source",
+    "SizeBook",
     "TableError",
     "VBNCache",
     "VBNDataError",
+    "build_catalog",
+    "classify",
 ]

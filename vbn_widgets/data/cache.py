@@ -11,23 +11,26 @@ import os
 import threading
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from filelock import Timeout
 
+from .cache_tables import TableAccess
 from .download import FileProgress, ProgressCallback, RetryPolicy, fetch_verified
-from .errors import ManifestError, ReadOnlyCacheError
+from .errors import ManifestError, ReadOnlyCacheError, VBNDataError
 from .files import FileState, FileStates, FileStatus
 from .layout import CacheLayout, StaticLayout, atomic_write_bytes
 from .manifest import BUCKET, FileEntry, Manifest, ManifestDiff, compare, sort_manifest_names
 from .sources import MirrorSource, S3Source, Source
-from .tables import load_table
+from .spec import read_spec, source_from_spec, source_spec, spec_path, write_spec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FileProgress", "VBNCache"]
 
-_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
 
-
-class VBNCache:
+class VBNCache(TableAccess):
     """A VBN release cache: manifests, the five metadata tables, and the data files.
 
     Parameters
@@ -83,6 +86,30 @@ class VBNCache:
         cls, mirror_dir: str | os.PathLike[str], cache_dir: str | os.PathLike[str]
     ) -> VBNCache:
         return cls(cache_dir, source=MirrorSource(mirror_dir))
+
+    @classmethod
+    def from_cache_dir(cls, cache_dir: str | os.PathLike[str]) -> VBNCache:
+        """The cache of ``cache_dir`` with the source its ``.vbn_widgets/source.json`` names
+        (written by ``remember_source``); a local-only cache when there is no such file."""
+        root = Path(cache_dir).expanduser().resolve()
+        spec = read_spec(root)
+        return cls(root, source=source_from_spec(spec, spec_path(root)) if spec else None)
+
+    def source_spec(self) -> dict | None:
+        """``{"kind": "s3", bucket, endpoint_url, region}`` or ``{"kind": "mirror", root}``;
+        None for static and local-only caches (and sources of other types)."""
+        return None if self.static else source_spec(self.source)
+
+    def remember_source(self) -> None:
+        """Write ``source_spec()`` to ``<cache_dir>/.vbn_widgets/source.json`` (atomically)."""
+        spec = self.source_spec()
+        if spec is not None and isinstance(self.layout, CacheLayout):
+            write_spec(self.layout.root, spec)
+
+    @property
+    def read_only(self) -> bool:
+        """True when this cache never downloads: static, or without a source."""
+        return self.static or self.source is None
 
     def __repr__(self) -> str:
         where = "static" if self.static else (self.source.description if self.source else "local")
@@ -168,10 +195,11 @@ class VBNCache:
         return compare(self._read_manifest(manifest_0_name), self._read_manifest(manifest_1_name))
 
     # files
-    def _entry(self, name_or_id: str | int) -> FileEntry:
+    def _entry(self, name_or_id: str | int, manifest: Manifest | None = None) -> FileEntry:
+        manifest = manifest or self.manifest
         if isinstance(name_or_id, str) and not name_or_id.lstrip("-").isdigit():
-            return self.manifest.metadata_entry(name_or_id)
-        return self.manifest.data_entry(name_or_id)
+            return manifest.metadata_entry(name_or_id)
+        return manifest.data_entry(name_or_id)
 
     def local_path(self, name_or_id: str | int) -> Path:
         return self.layout.local_path(self.manifest, self._entry(name_or_id))
@@ -224,9 +252,24 @@ class VBNCache:
         cancel: threading.Event | None = None,
     ) -> Path:
         """Fetch one file (a table name or a data file_id) unless a verified copy is here."""
-        entry = self._entry(name_or_id)
-        final = self.layout.local_path(self.manifest, entry)
-        status = self.file_status(name_or_id)
+        manifest = self.manifest
+        entry = self._entry(name_or_id, manifest)
+        return self.fetch_entry(manifest, entry, progress=progress, cancel=cancel)
+
+    def fetch_entry(
+        self,
+        manifest: Manifest,
+        entry: FileEntry,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Path:
+        """``download`` for an entry of ``manifest``, current or not: a queued job keeps the
+        manifest it was queued under even if the user switches the current one."""
+        final = self.layout.local_path(manifest, entry)
+        layout = self.layout
+        recorded = layout.read_downloaded() if isinstance(layout, CacheLayout) else {}
+        status = self._states.status(entry, final, recorded=recorded)
         if status.state is FileState.VERIFIED:
             return final
         if self.source is None or not isinstance(self.layout, CacheLayout):
@@ -235,7 +278,6 @@ class VBNCache:
                 f"{entry.key} is {status.state} in the {mode} cache {self.cache_dir}, "
                 "which never downloads; use VBNCache.from_s3_cache or from_mirror"
             )
-        layout = self.layout
         if status.state is FileState.MISSING:
             twin = layout.find_by_hash(entry.file_hash)
             if twin is not None and twin.resolve() != final.resolve():
@@ -253,46 +295,25 @@ class VBNCache:
         layout.record_downloaded(final, entry.file_hash)
         return final
 
+    def delete(self, name_or_id: str | int, *, timeout: float = 5.0) -> bool:
+        """Remove a file (or its symlink), its _downloaded_data.json record and its partial
+        bytes, under the file's lock. Returns whether anything was removed."""
+        entry = self._entry(name_or_id)
+        final = self.layout.local_path(self.manifest, entry)
+        if not isinstance(self.layout, CacheLayout):
+            raise ReadOnlyCacheError(
+                f"{entry.key}: the static cache {self.cache_dir} is read-only; nothing is deleted"
+            )
+        try:
+            return self.layout.remove(final, timeout=timeout)
+        except Timeout:
+            raise VBNDataError(
+                f"{entry.key}: not deleted, a download of it holds {final.name}'s lock; "
+                "cancel that download first"
+            ) from None
+
     def download_metadata(self, fname: str, **kwargs) -> Path:
         return self.download(fname, **kwargs)
 
     def download_data(self, file_id: int | str, **kwargs) -> Path:
         return self.download(int(file_id), **kwargs)
-
-    # tables
-    def _table(self, table: str) -> pd.DataFrame:
-        manifest = self.manifest
-        key = (manifest.name, table)
-        with self._lock:
-            if key not in self._tables:
-                entry = manifest.metadata_entry(table)
-                path = self.download(table) if not self.static else self.local_path(table)
-                sidecars = (
-                    self.layout.sidecar_dir() if isinstance(self.layout, CacheLayout) else None
-                )
-                self._tables[key] = load_table(path, table, sidecars, csv_hash=entry.file_hash)
-            # Copy-on-write (pandas >= 3) makes a shallow copy as safe as a deep one.
-            return self._tables[key].copy(deep=not _COPY_ON_WRITE)
-
-    def get_ecephys_session_table(self, filter_abnormalities: bool = True) -> pd.DataFrame:
-        """Ecephys sessions; by default without sessions flagged for abnormal histology/activity."""
-        sessions = self._table("ecephys_sessions")
-        if filter_abnormalities:
-            flagged = [c for c in ("abnormal_histology", "abnormal_activity") if c in sessions]
-            normal = pd.Series(True, index=sessions.index)
-            for col in flagged:
-                normal &= sessions[col].map(len) == 0
-            sessions = sessions[normal]
-        return sessions
-
-    def get_behavior_session_table(self) -> pd.DataFrame:
-        return self._table("behavior_sessions")
-
-    def get_unit_table(self) -> pd.DataFrame:
-        return self._table("units")
-
-    def get_probe_table(self) -> pd.DataFrame:
-        return self._table("probes")
-
-    def get_channel_table(self) -> pd.DataFrame:
-        return self._table("channels")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from hashlib import blake2b
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -72,6 +74,8 @@ def _transfer(  # noqa: PLR0917 - private, called once by tenacity with position
     cancel: threading.Event | None,
 ) -> blake2b:
     """One attempt: append to ``part`` from where it ends. Returns the digest of the whole part."""
+    if cancel is not None and cancel.is_set():  # e.g. during the wait before a retry
+        raise DownloadCancelled(f"{entry.key}: cancelled before the transfer (re)started")
     digest, have = _hash_prefix(part) if part.exists() else (blake2b(), 0)
     if have:
         total = source.size(entry)
@@ -121,6 +125,23 @@ def _append(  # noqa: PLR0917 - private, one caller
     return digest
 
 
+def _acquire(lock: FileLock, cancel: threading.Event | None, key: str) -> None:
+    """Take the file's lock; a cancel is noticed while another process holds it."""
+    if cancel is None:
+        lock.acquire()
+        return
+    while True:
+        try:
+            lock.acquire(timeout=0.25)
+        except Timeout:
+            if cancel.is_set():
+                raise DownloadCancelled(
+                    f"{key}: cancelled while another download of it held the lock"
+                ) from None
+        else:
+            return
+
+
 def fetch_verified(
     source: Source,
     entry: FileEntry,
@@ -135,13 +156,16 @@ def fetch_verified(
     retry = retry or RetryPolicy()
     final.parent.mkdir(parents=True, exist_ok=True)
     part = layout.part_path(final, entry)
-    with layout.lock(final):
+    lock = layout.file_lock(final)
+    _acquire(lock, cancel, entry.key)
+    try:
         if final.is_file() and hash_file(final) == entry.file_hash:
             return final  # another process finished it while we waited for the lock
         retrying = Retrying(
             retry=retry_if_exception_type(TransientSourceError),
             stop=stop_after_attempt(retry.attempts),
             wait=wait_random_exponential(multiplier=retry.initial_wait, max=retry.max_wait),
+            sleep=cancel.wait if cancel is not None else time.sleep,  # a cancel cuts the wait
             reraise=True,
         )
         try:
@@ -155,4 +179,6 @@ def fetch_verified(
             part.unlink(missing_ok=True)
             raise HashMismatchError(entry.key, entry.file_hash, digest.hexdigest())
         part.replace(final)
+    finally:
+        lock.release()
     return final

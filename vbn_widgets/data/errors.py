@@ -17,6 +17,10 @@ class DownloadError(VBNDataError):
     """A file could not be fetched from the source."""
 
 
+class AccessDeniedError(DownloadError):
+    """The source refused to serve a file or a listing (403, AccessDenied, AllAccessDisabled)."""
+
+
 class HashMismatchError(DownloadError):
     """The bytes fetched do not hash to the manifest's BLAKE2b digest."""
 

@@ -14,6 +14,7 @@ Static mode reads a read-only mirror of the bucket (``cache_dir/<project>/...``)
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
@@ -80,11 +81,15 @@ class CacheLayout:
     def sidecar_dir(self) -> Path:
         return self.root / PRIVATE_DIR / "tables"
 
-    @contextmanager
-    def lock(self, target: Path, timeout: float = -1):
+    def file_lock(self, target: Path) -> FileLock:
+        """The inter-process lock of ``target`` (not yet acquired)."""
         path = self.lock_path(target)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(path, timeout=timeout):
+        return FileLock(path)
+
+    @contextmanager
+    def lock(self, target: Path, timeout: float = -1):
+        with self.file_lock(target).acquire(timeout=timeout):
             yield
 
     # manifests on disk
@@ -137,6 +142,38 @@ class CacheLayout:
             data = self.read_downloaded()
             if data.pop(str(path.resolve()), None) is not None:
                 atomic_write_bytes(book, json.dumps(data, indent=2, sort_keys=True).encode())
+
+    def forget_keys(self, keys: set[str]) -> None:
+        """Drop these path keys from _downloaded_data.json."""
+        book = self.root / DOWNLOADED_DATA
+        with self.lock(book):
+            data = self.read_downloaded()
+            if keys & data.keys():
+                kept = {k: v for k, v in data.items() if k not in keys}
+                atomic_write_bytes(book, json.dumps(kept, indent=2, sort_keys=True).encode())
+
+    def remove(self, final: Path, *, timeout: float = 5.0) -> bool:
+        """Delete ``final`` (a file or a symlink to a reused file), its record and its parts.
+
+        A symlink's target stays, and so does its record. Raises filelock.Timeout when a
+        download of the file holds its lock for longer than ``timeout`` seconds.
+        """
+        with self.lock(final, timeout=timeout):
+            removed = False
+            forget = {str(final.absolute())}
+            if final.is_symlink():
+                final.unlink()
+                removed = True
+            elif final.exists():
+                forget.add(str(final.resolve()))
+                final.unlink()
+                removed = True
+            if final.parent.is_dir():
+                for part in final.parent.glob(f".{glob.escape(final.name)}.*{PART_SUFFIX}"):
+                    part.unlink(missing_ok=True)
+                    removed = True
+            self.forget_keys(forget)
+        return removed
 
     def find_by_hash(self, file_hash: str) -> Path | None:
         """An existing file recorded with this hash, for reuse across versions."""

@@ -1,22 +1,25 @@
 """Where releases come from: the public S3 bucket, or a local folder laid out like it.
 
 A source answers four questions: which manifests exist, a manifest's bytes, a file's size, and a
-stream of a file's bytes from an offset (so a cut download resumes with a ranged GET).
+stream of a file's bytes from an offset (so a cut download resumes with a ranged GET). Both sources
+here also size many files at once (``sizes``), for the cache browser.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .errors import DownloadError
+from .errors import AccessDeniedError, DownloadError
 from .manifest import BUCKET, PROJECT, FileEntry, is_manifest_name, sort_manifest_names
 
 CHUNK = 1 << 20
 MANIFEST_DIR = f"{PROJECT}/manifests/"
+_DENIED = frozenset({"AccessDenied", "403", "Forbidden", "AllAccessDisabled"})
 
 
 class TransientSourceError(DownloadError):
@@ -96,6 +99,21 @@ class MirrorSource:
         except FileNotFoundError:
             raise DownloadError(f"{self.description} has no {entry.key}") from None
 
+    def sizes(
+        self, entries: Iterable[FileEntry], *, cancel: threading.Event | None = None
+    ) -> list[int | None]:
+        """Each entry's size in bytes, None where the mirror lacks it (or after a cancel)."""
+        found: list[int | None] = []
+        for entry in entries:
+            size = None
+            if cancel is None or not cancel.is_set():
+                try:
+                    size = self.path_of(entry).stat().st_size
+                except (DownloadError, OSError):
+                    size = None
+            found.append(size)
+        return found
+
     def open(self, entry: FileEntry, start: int = 0) -> Stream:
         path = self.path_of(entry)
         try:
@@ -168,6 +186,7 @@ class S3Source:
     ) -> None:
         self.bucket = bucket
         self.endpoint_url = endpoint_url
+        self.region = region
         self.client = client or _s3_client(region, endpoint_url, max_attempts)
         self.description = f"s3://{bucket}" + (f" at {endpoint_url}" if endpoint_url else "")
 
@@ -180,6 +199,10 @@ class S3Source:
             code = err.response.get("Error", {}).get("Code", "?")
             if code in {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"}:
                 raise TransientSourceError(f"{what}: {code} from {self.description}") from err
+            if code in _DENIED:
+                raise AccessDeniedError(
+                    f"{what}: access denied ({code}) by {self.description}"
+                ) from err
             raise DownloadError(f"{what}: {code} from {self.description}") from err
         except _transient_errors() as err:
             raise TransientSourceError(f"{what}: {err}") from err
@@ -221,6 +244,15 @@ class S3Source:
     def size(self, entry: FileEntry) -> int:
         reply = self._call(entry.key, self.client.head_object, **self._object_kwargs(entry))
         return int(reply["ContentLength"])
+
+    def sizes(
+        self, entries: Iterable[FileEntry], *, cancel: threading.Event | None = None
+    ) -> list[int | None]:
+        """Each entry's size: object versions listed under the keys' common prefix, matched by
+        VersionId; a HEAD per entry where listing is refused. None where the object is missing."""
+        from .s3_sizes import s3_sizes
+
+        return s3_sizes(self, list(entries), cancel)
 
     def open(self, entry: FileEntry, start: int = 0) -> Stream:
         kwargs = self._object_kwargs(entry)

@@ -8,7 +8,11 @@ the engine; the result is code for the user.
 from __future__ import annotations
 
 import keyword
+import math
 from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
 
 from .errors import SpecError, show
 from .filters import (
@@ -104,6 +108,35 @@ def sort_code(keys: Sequence[tuple[str, bool]]) -> str:
     return f'.sort_values({by!r}, ascending={ascending!r}, kind="stable", na_position="last")'
 
 
+def checked_name(name: object) -> str:
+    """``name`` if it can name the table in generated code, else a SpecError naming it."""
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise SpecError(f"to_code: {show(name)} is not a Python identifier")
+    if name in ("pd", "np"):
+        raise SpecError(f"to_code: {name!r} names pandas or numpy in the generated code")
+    return name
+
+
+def _label_literal(value: object) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    if isinstance(value, pd.Timestamp):
+        return f"pd.Timestamp({value.isoformat()!r})"
+    if value is None or value is pd.NaT:
+        return "None"
+    return repr(value)
+
+
+def restriction_code(labels: pd.Index, name: str = "df") -> str:
+    """``name = name[name.index.isin([...])]``: the rows whose index label is in ``labels``."""
+    name = checked_name(name)
+    unique = labels.unique()
+    listed = ", ".join(_label_literal(v) for v in unique)
+    return f"{name} = {name}[{name}.index.isin([{listed}])]"
+
+
 def to_code(
     spec: FilterSpec,
     sort_keys: Sequence[tuple[str, bool]],
@@ -117,10 +150,7 @@ def to_code(
     ``index_label`` is the frame's own index name (the index column is exposed as "index"
     when it has none).
     """
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-        raise SpecError(f"to_code: {show(name)} is not a Python identifier")
-    if name in ("pd", "np"):
-        raise SpecError(f"to_code: {name!r} names pandas or numpy in the generated code")
+    name = checked_name(name)
     terms = [filter_code(f, name, columns[f.column]) for f in spec.filters]
     terms = [t for t in terms if t is not None]
     code = name

@@ -12,6 +12,7 @@ from .columns import ColumnData, frozen
 from .errors import SpecError, show
 from .filters import Filter, FilterSpec
 from .kinds import CATEGORY_LIMIT, ColumnInfo
+from .restriction import restriction_mask
 from .spec import parse_filter, parse_spec
 from .summaries import Selection, summarize
 
@@ -60,6 +61,9 @@ class TableEngine:
         self._full_order: tuple[tuple, np.ndarray] | None = None
         self._order: tuple[tuple, np.ndarray] | None = None
         self._all_rows: np.ndarray | None = None
+        self._base: Selection | None = None  # the restriction: only these rows take part
+        self._base_code: str | None = None
+        self._base_summaries: dict[str, dict] = {}
 
     # ---- table --------------------------------------------------------------------------
 
@@ -74,6 +78,40 @@ class TableEngine:
     @property
     def row_count(self) -> int:
         return len(self._frame)
+
+    # ---- restriction --------------------------------------------------------------------
+
+    def restrict(self, rows: pd.Index | np.ndarray | None, code: str | None = None) -> None:
+        """Let only some rows take part (before the filters); None lifts the restriction.
+
+        Parameters
+        ----------
+        rows
+            Index labels (rows whose label is in ``rows``; labels not in the table match
+            nothing), or a bool mask with one value per row.
+        code
+            Python statements that rebind ``df`` to the restricted rows, emitted by
+            :meth:`to_code` before the filter expression; by default a literal list of labels.
+        """
+        if code is not None and not isinstance(code, str):
+            raise SpecError(f"restrict: code must be a string or None, got {show(code)}")
+        base = None if rows is None else restriction_mask(self._frame.index, rows)
+        self._base = None if base is None else Selection(frozen(base), len(self._frame))
+        self._base_code = None if base is None else code
+        self._selections.clear()
+        self._summaries.clear()
+        self._base_summaries.clear()
+        self._order = None
+
+    @property
+    def restriction(self) -> np.ndarray | None:
+        """The restriction's row mask (read-only), or None when every row takes part."""
+        return None if self._base is None else self._base.mask
+
+    @property
+    def restricted_count(self) -> int:
+        """Rows taking part: the restriction's size, or every row."""
+        return len(self._frame) if self._base is None else self._base.count
 
     # ---- filters ------------------------------------------------------------------------
 
@@ -120,7 +158,7 @@ class TableEngine:
         """The rows passing ``filters`` (cached while those filters stay active)."""
         selection = self._selections.get(filters)
         if selection is None:
-            mask = None
+            mask = None if self._base is None else self._base.mask.copy()
             for filt in filters:
                 if mask is None:
                     mask = self._mask_of(filt).copy()
@@ -213,7 +251,8 @@ class TableEngine:
     def summaries(self, columns: Sequence[str]) -> list[dict]:
         """Protocol Summary objects (numpy int32 ``counts``/``totals``), in request order.
 
-        ``counts`` follow every filter except the column's own; ``totals`` cover the table.
+        ``counts`` follow every filter except the column's own; ``totals`` cover the table
+        (under a restriction: the restricted rows).
         """
         if isinstance(columns, str) or not isinstance(columns, Sequence):
             raise SpecError(f"summaries: expected a list of column names, got {show(columns)}")
@@ -223,13 +262,42 @@ class TableEngine:
             others = self._others(name)
             cached = self._summaries.get(name)
             if cached is None or cached[0] != others:
-                cached = (others, summarize(self._data[name], self._selection(others)))
+                summary = summarize(self._data[name], self._selection(others))
+                if self._base is not None:
+                    summary = self._with_restricted_totals(name, summary)
+                cached = (others, summary)
                 self._summaries[name] = cached
             out.append({k: list(v) if isinstance(v, list) else v for k, v in cached[1].items()})
         return out
 
-    def to_code(self, name: str = "df") -> str:
-        """A pandas expression over ``name`` that evaluates to :meth:`filtered`."""
-        return codegen.to_code(
-            self._spec, self._sort_keys, self._infos, name, index_label=self._frame.index.name
+    def _with_restricted_totals(self, name: str, summary: dict) -> dict:
+        """``summary`` with totals over the restricted rows (counted once per restriction)."""
+        assert self._base is not None
+        base = self._base_summaries.get(name)
+        if base is None:
+            base = summarize(self._data[name], self._base)
+            self._base_summaries[name] = base
+        out = {**summary, "missing_total": base["missing"]}
+        if "totals" in out:
+            out["totals"] = base["counts"]
+        return out
+
+    def to_code(self, name: str = "df", *, restriction: bool = True) -> str:
+        """A pandas expression over ``name`` that evaluates to :meth:`filtered`.
+
+        Under a restriction (and ``restriction=True``) the restriction's statements come first,
+        over ``df`` (``df = name`` before them when ``name`` is another table), and the last
+        line is the expression; ``restriction=False`` gives the filter expression alone.
+        """
+        if not restriction or self._base is None:
+            return codegen.to_code(
+                self._spec, self._sort_keys, self._infos, name, index_label=self._frame.index.name
+            )
+        expr = codegen.to_code(
+            self._spec, self._sort_keys, self._infos, "df", index_label=self._frame.index.name
         )
+        code = self._base_code
+        if code is None:
+            code = codegen.restriction_code(self._frame.index[self._base.mask], "df")
+        lines = [] if name == "df" else [f"df = {codegen.checked_name(name)}"]
+        return "\n".join([*lines, code.strip("\n"), expr])

@@ -1,0 +1,462 @@
+"""CacheBrowser downloads (no browser): through the message path into a real cache, with the
+progress the kernel sends to the front end recorded; cancel; hash mismatch; verify and delete;
+the server-mode protocol; shutdown; and the same flow against SeaweedFS (a real S3 server)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from vbn_testing.publish import publish_release
+from vbn_testing.seaweed import SeaweedS3
+from vbn_testing.tamper import copy_release, replace_file
+from vbn_testing.workers import SlowMirror
+
+from vbn_widgets.cache_browser import CacheBrowser
+from vbn_widgets.data import VBNCache
+from vbn_widgets.data.download import RetryPolicy
+from vbn_widgets.data.sources import MirrorSource, Stream, TransientSourceError
+
+BUCKET = "visual-behavior-neuropixels-data"
+
+
+def custom(widget, content):
+    widget._handle_msg(
+        {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
+    )
+
+
+def replies(sent):
+    return [
+        d["content"] for kind, d, _ in sent if kind == "comm_msg" and d.get("method") == "custom"
+    ]
+
+
+def ask(widget, sent, kind, **fields):
+    before = len(replies(sent))
+    custom(widget, {"kind": kind, "id": f"r-{kind}", **fields})
+    (reply,) = replies(sent)[before:]
+    return reply
+
+
+def updates(sent, trait):
+    """Every value of a trait the kernel sent to the front end, in order."""
+    return [
+        d["state"][trait]
+        for kind, d, _ in sent
+        if kind == "comm_msg" and d.get("method") == "update" and trait in d.get("state", {})
+    ]
+
+
+def wait_for(predicate, what, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+class GatedMirror(MirrorSource):
+    """Sends the first chunk of an NWB file, then holds the rest until ``gate`` is set (the
+    metadata tables flow freely: the catalog reads the session tables)."""
+
+    def __init__(self, root, chunk=4096):
+        super().__init__(root)
+        self.gate = threading.Event()
+        self.started = threading.Event()
+        self.chunk = chunk
+
+    def open(self, entry, start=0):
+        inner = super().open(entry, start)
+        data = b"".join(inner.chunks)
+
+        def held():
+            for offset in range(0, len(data), self.chunk):
+                if offset and entry.key.endswith(".nwb"):
+                    self.started.set()
+                    self.gate.wait()
+                yield data[offset : offset + self.chunk]
+
+        return Stream(held(), inner.start, inner.total)
+
+
+def first_session(browser, sent):
+    ask(browser, sent, "toggle", row="g:ecephys")
+    rows = ask(browser, sent, "rows", offset=0, limit=200)["rows"]
+    return next(r for r in rows if r["kind"] == "session")
+
+
+def session_files(browser, session_id):
+    return list(browser._tree.sessions[session_id].files)
+
+
+def test_download_through_messages_runs_in_background(demo_release, tmp_path, sent):
+    cache = VBNCache(tmp_path / "cache", source=SlowMirror(demo_release, delay=0.03, chunk=4096))
+    browser = CacheBrowser(cache, max_workers=2)
+    try:
+        wait_for(lambda: browser.totals["sizes_pending"] == 0, "sizes")
+        session = first_session(browser, sent)
+        sid = int(session["label"])
+        files = session_files(browser, sid)
+        assert ask(browser, sent, "select", rows=[session["id"]], on=True)["kind"] == "select:ok"
+        sent.clear()
+        reply = ask(browser, sent, "download")
+        assert reply["kind"] == "download:ok" and len(reply["jobs"]) == len(files)
+        # the request returned while the files are still on their way: the kernel is free
+        assert browser.transfer["active"] is True
+        assert {j["state"] for j in browser.jobs} <= {"queued", "running"}
+        assert ask(browser, sent, "rows", offset=0, limit=5)["kind"] == "rows:ok"
+        assert browser.wait(timeout=120) is True
+
+        for f in files:
+            assert cache.file_status(f.ref).state.value == "verified"
+            assert browser._tree.local[f.key][0] == "verified"
+        rows = {r["id"]: r for r in ask(browser, sent, "rows", offset=0, limit=200)["rows"]}
+        assert rows[session["id"]]["state"] == {"verified": len(files), "total": len(files)}
+        assert rows[session["id"]]["job"]["state"] == "done"
+        assert browser.totals["to_download_files"] == 0
+        size = sum(browser._tree.sizes[f.key] for f in files)
+        assert browser.transfer == {
+            "active": False,
+            "files_total": len(files),
+            "files_done": len(files),
+            "files_failed": 0,
+            "bytes_done": size,
+            "bytes_total": size,
+            "rate": None,
+            "eta_s": None,
+        }
+        assert {j["state"] for j in browser.jobs} == {"done"}
+        # what the front end was sent: the ticker pushed progress as it came, never backwards
+        transfers = updates(sent, "transfer")
+        done = [t["bytes_done"] for t in transfers]
+        assert len(transfers) >= 3
+        assert done == sorted(done) and done[-1] == size
+        assert any(t["active"] and 0 < t["bytes_done"] < size for t in transfers)
+        assert any(t["rate"] for t in transfers if t["active"])
+        revisions = updates(sent, "revision")
+        assert revisions == sorted(revisions)
+    finally:
+        browser.close()
+
+
+def test_trait_writes_from_every_thread_hold_the_lock(demo_release, tmp_path, sent):
+    cache = VBNCache(tmp_path / "cache", source=SlowMirror(demo_release, delay=0.005, chunk=2048))
+    browser = CacheBrowser(cache, max_workers=2)
+    unlocked = []
+    writers = set()
+    original = browser.set_trait
+
+    def checked(name, value):
+        writers.add(threading.current_thread().name)
+        if not browser._lock._is_owned():
+            unlocked.append((threading.current_thread().name, name))
+        return original(name, value)
+
+    browser.set_trait = checked
+    try:
+        ask(browser, sent, "toggle", row="g:ecephys")
+        ask(browser, sent, "select", rows=["g:ecephys"], on=True)
+        assert ask(browser, sent, "download")["kind"] == "download:ok"
+        while browser.transfer["active"]:  # the kernel keeps answering while files arrive
+            for kind, fields in (("rows", {"offset": 0, "limit": 50}), ("search", {"text": ""})):
+                assert ask(browser, sent, kind, **fields)["kind"] == f"{kind}:ok"
+        assert browser.wait(timeout=120)
+        assert ask(browser, sent, "verify", row=f"f:{browser._file('units').key}")["kind"] == (
+            "verify:ok"
+        )
+        browser._chores.submit(lambda: None).result(60)
+    finally:
+        browser.close()
+    assert unlocked == []
+    assert "vbn-cache-browser" in writers  # the ticker thread did publish
+    assert threading.main_thread().name in writers
+
+
+def test_cancel_mid_file_leaves_nothing_then_download_completes(demo_release, tmp_path, sent):
+    source = GatedMirror(demo_release)
+    cache = VBNCache(tmp_path / "cache", source=source)
+    browser = CacheBrowser(cache)
+    try:
+        session = first_session(browser, sent)
+        nwb = session_files(browser, int(session["label"]))[0]
+        final = cache.local_path(nwb.ref)
+        (job,) = browser.download(files=[nwb])
+        assert source.started.wait(30)
+        reply = ask(browser, sent, "cancel", job=job.id)
+        assert reply["kind"] == "cancel:ok"
+        source.gate.set()
+        assert browser.wait(timeout=60)
+        assert browser._book.jobs[job.id]["state"] == "cancelled"
+        assert not final.exists()
+        assert browser._tree.local[nwb.key][0] in ("partial", "missing")
+        assert browser.transfer["active"] is False
+        (again,) = browser.download(files=[nwb.key])
+        assert browser.wait(timeout=60)
+        assert browser._book.jobs[again.id]["state"] == "done"
+        assert browser.verify(nwb.ref).value == "verified"
+        ask(browser, sent, "toggle", row=session["id"])
+        rows = ask(browser, sent, "rows", offset=0, limit=200)["rows"]
+        row = next(r for r in rows if r["id"] == f"f:{nwb.key}")
+        assert row["state"] == "verified" and row["job"]["id"] == again.id
+    finally:
+        source.gate.set()
+        browser.close()
+
+
+def test_cancel_all_through_messages(demo_release, tmp_path, sent):
+    source = GatedMirror(demo_release)
+    browser = CacheBrowser(VBNCache(tmp_path / "cache", source=source), max_workers=1)
+    try:
+        session = first_session(browser, sent)
+        jobs = browser.download(sessions=[int(session["label"])])
+        assert source.started.wait(30)
+        assert ask(browser, sent, "cancel")["kind"] == "cancel:ok"
+        source.gate.set()
+        assert browser.wait(timeout=60)
+        assert {browser._book.jobs[j.id]["state"] for j in jobs} == {"cancelled"}
+        assert browser.transfer["files_total"] == 0 and not browser.transfer["active"]
+    finally:
+        source.gate.set()
+        browser.close()
+
+
+def test_hash_mismatch_marks_the_file_corrupt(demo_release, tmp_path, sent):
+    release = copy_release(demo_release, tmp_path / "release")
+    probe = VBNCache.from_mirror(release, tmp_path / "probe")
+    entry = next(e for e in probe.manifest.data_files.values() if e.key.endswith("_lfp.nwb"))
+    replace_file(release, entry.key, b"not the bytes the manifest hashed", fix_manifests=False)
+    cache = VBNCache.from_mirror(release, tmp_path / "cache")
+    browser = CacheBrowser(cache)
+    try:
+        reply = ask(browser, sent, "download", rows=[f"f:{entry.key}"])
+        assert reply["kind"] == "download:ok"
+        assert browser.wait(timeout=60)
+        row = browser._tree.row(f"f:{entry.key}")
+        assert row["state"] == "corrupt"
+        assert row["job"]["state"] == "failed"
+        assert row["job"]["error_kind"] == "hash-mismatch"
+        assert "BLAKE2b" in row["job"]["error"] and entry.key in row["job"]["error"]
+        assert not cache.local_path(int(entry.name)).exists()
+        assert browser.transfer["files_failed"] == 1
+        session = browser._tree.row(f"s:{browser._tree.files[entry.key].session_id}")
+        assert (
+            session["job"]["state"] == "failed" and "1 of 1 files failed" in session["job"]["error"]
+        )
+    finally:
+        browser.close()
+
+
+class CutMirror(MirrorSource):
+    """The connection drops after the first chunk of every NWB file."""
+
+    def open(self, entry, start=0):
+        inner = super().open(entry, start)
+        if not entry.key.endswith(".nwb"):
+            return inner
+        data = b"".join(inner.chunks)
+
+        def cut():
+            yield data[:1024]
+            raise TransientSourceError(f"{entry.key}: connection reset by peer")
+
+        return Stream(cut(), inner.start, inner.total)
+
+
+def test_network_failure_shows_against_the_file(demo_release, tmp_path, sent):
+    cache = VBNCache(
+        tmp_path / "cache", source=CutMirror(demo_release), retry=RetryPolicy(2, 0.01, 0.02)
+    )
+    browser = CacheBrowser(cache)
+    try:
+        session = first_session(browser, sent)
+        nwb = session_files(browser, int(session["label"]))[0]
+        ask(browser, sent, "download", rows=[f"f:{nwb.key}"])
+        assert browser.wait(timeout=60)
+        row = browser._tree.row(f"f:{nwb.key}")
+        assert row["job"]["state"] == "failed" and row["job"]["error_kind"] == "network"
+        assert nwb.key in row["job"]["error"] and "gave up after 2 attempts" in row["job"]["error"]
+        assert row["state"] == "partial"  # the bytes so far stay for a resume
+        assert not cache.local_path(nwb.ref).exists()
+        failed = [j for j in browser.jobs if j["state"] == "failed"]
+        assert [j["key"] for j in failed] == [nwb.key]
+    finally:
+        browser.close()
+
+
+def test_verify_and_delete(demo_release, tmp_path, sent):
+    cache = VBNCache.from_mirror(demo_release, tmp_path / "cache")
+    browser = CacheBrowser(cache)
+    try:
+        path = cache.download("probes")
+        browser.refresh()
+        assert browser._tree.local[browser._file("probes").key][0] == "verified"
+        path.write_bytes(b"changed behind our back")
+        key = browser._file("probes").key
+        assert ask(browser, sent, "verify", row=f"f:{key}")["kind"] == "verify:ok"
+        wait_for(
+            lambda: browser._tree.local[key][0] == "corrupt", "the re-hash on the chores thread"
+        )
+        assert browser.verify("probes").value == "corrupt"
+        reply = ask(browser, sent, "delete", row=f"f:{key}")
+        assert reply == {"kind": "delete:ok", "removed": True, "id": "r-delete"}
+        assert not path.exists()
+        assert browser._tree.local[key] == ("missing", 0)
+        assert browser.delete("probes") is False
+    finally:
+        browser.close()
+
+
+def test_delete_refused_while_downloading(demo_release, tmp_path, sent):
+    source = GatedMirror(demo_release)
+    browser = CacheBrowser(VBNCache(tmp_path / "cache", source=source))
+    try:
+        session = first_session(browser, sent)
+        nwb = session_files(browser, int(session["label"]))[0]
+        browser.download(files=[nwb])
+        assert source.started.wait(30)
+        reply = ask(browser, sent, "delete", row=f"f:{nwb.key}")
+        assert reply["kind"] == "error" and "cancel it first" in reply["message"]
+    finally:
+        source.gate.set()
+        browser.close()
+
+
+def server_job(browser, f, **fields):
+    job = {
+        "id": "a" * 32,
+        "cache_dir": browser.cache_dir,
+        "manifest": browser.current,
+        "ref": f.ref,
+        "key": f.key,
+        "path": "/x",
+        "state": "running",
+        "bytes_done": 10,
+        "bytes_total": 100,
+        "rate": 5.0,
+        "eta_s": 18.0,
+        "error": None,
+        "error_kind": None,
+        "submitted": 1.0,
+        "finished": None,
+    }
+    return {**job, **fields}
+
+
+def test_server_mode_plans_and_server_jobs(demo_release, tmp_path, sent):
+    cache = VBNCache.from_mirror(demo_release, tmp_path / "cache")
+    browser = CacheBrowser(cache)
+    try:
+        assert ask(browser, sent, "backend", server=True) == {
+            "kind": "backend:ok",
+            "backend": "server",
+            "id": "r-backend",
+        }
+        session = first_session(browser, sent)
+        files = session_files(browser, int(session["label"]))
+        reply = ask(browser, sent, "download", rows=[session["id"]])
+        assert reply["plan"] == {
+            "cache": str(cache.cache_dir),
+            "manifest": cache.manifest.name,
+            "files": [f.ref for f in files],
+        }
+        assert browser._queue.jobs() == []  # nothing ran in the kernel
+        sent.clear()
+        assert browser.download(sessions=[int(session["label"])]) == []
+        (enqueue,) = replies(sent)
+        assert enqueue == {"kind": "enqueue", "plan": reply["plan"]}
+
+        nwb = files[0]
+        before = (browser.revision, dict(browser.transfer), list(browser.jobs))
+        bad = [
+            (server_job(browser, nwb, id="A" * 32), "id"),
+            (server_job(browser, nwb, key="visual-behavior-neuropixels/nope.nwb"), "nope.nwb"),
+            (server_job(browser, nwb, bytes_done=-1), "bytes_done"),
+            (server_job(browser, nwb, rate=-0.5), "rate"),
+            (server_job(browser, nwb, state="exploded"), "state"),
+            (server_job(browser, nwb, bytes_total="100"), "bytes_total"),
+        ]
+        for job, named in bad:
+            reply = ask(browser, sent, "server-jobs", jobs=[server_job(browser, files[1]), job])
+            assert reply["kind"] == "error" and named in reply["message"], reply
+            assert (browser.revision, browser.transfer, browser.jobs) == before
+            assert browser._tree.jobs == {}
+        assert ask(browser, sent, "server-jobs", jobs="x")["kind"] == "error"
+
+        ok = ask(browser, sent, "server-jobs", jobs=[server_job(browser, nwb)])
+        assert ok["kind"] == "server-jobs:ok"
+        assert browser._tree.row(f"f:{nwb.key}")["job"]["bytes_done"] == 10
+        assert browser.transfer["active"] is True and browser.transfer["rate"] == 5.0
+        # the server finished the file: it recorded it, the browser re-reads its state
+        cache.download(nwb.ref)
+        done = server_job(browser, nwb, state="done", bytes_done=100, finished=2.0)
+        assert ask(browser, sent, "server-jobs", jobs=[done])["kind"] == "server-jobs:ok"
+        assert browser._tree.local[nwb.key][0] == "verified"
+        # a job queued under another manifest version is not this tree's
+        other = server_job(browser, nwb, id="b" * 32, manifest="other.json", key="zzz")
+        assert ask(browser, sent, "server-jobs", jobs=[other])["kind"] == "server-jobs:ok"
+        assert "b" * 32 not in browser._book.jobs
+        # cancel from Python goes to the front end, which calls the server
+        running = server_job(browser, files[1], id="c" * 32)
+        ask(browser, sent, "server-jobs", jobs=[running])
+        sent.clear()
+        browser.cancel()
+        assert replies(sent) == [{"kind": "server-cancel", "jobs": ["c" * 32]}]
+    finally:
+        browser.close()
+
+
+def test_close_stops_the_ticker_and_cancels_running_jobs(demo_release, tmp_path, sent):
+    source = GatedMirror(demo_release)
+    cache = VBNCache(tmp_path / "cache", source=source)
+    browser = CacheBrowser(cache)
+    session = first_session(browser, sent)
+    nwb = session_files(browser, int(session["label"]))[0]
+    (job,) = browser.download(files=[nwb])
+    assert source.started.wait(30)
+    ticker = browser._ticker
+    closer = threading.Thread(target=browser.close)
+    closer.start()
+    time.sleep(0.05)
+    source.gate.set()  # let the worker see its cancel
+    closer.join(60)
+    assert not closer.is_alive()
+    assert not ticker.alive
+    assert browser._queue.get(job.id).state.value == "cancelled"
+    assert not cache.local_path(nwb.ref).exists()
+    browser.close()  # twice is fine
+
+
+@pytest.mark.s3
+def test_download_from_seaweedfs_records_progress(demo_release, tmp_path, sent):
+    with SeaweedS3(base_dir=tmp_path / "seaweed") as s3:
+        s3.create_versioned_bucket(BUCKET)
+        publish_release(demo_release, s3.admin_client(), BUCKET)
+        cache = VBNCache.from_s3_cache(tmp_path / "cache", endpoint_url=s3.endpoint_url)
+        browser = CacheBrowser(cache)
+        try:
+            assert browser.source["kind"] == "s3"
+            wait_for(lambda: browser.totals["sizes_pending"] == 0, "sizes from S3")
+            session = first_session(browser, sent)
+            files = session_files(browser, int(session["label"]))
+            sent.clear()
+            reply = ask(browser, sent, "download", rows=[session["id"]])
+            assert len(reply["jobs"]) == len(files)
+            assert browser.wait(timeout=120)
+            size = sum((demo_release / f.key).stat().st_size for f in files)
+            transfers = updates(sent, "transfer")
+            done = [t["bytes_done"] for t in transfers]
+            assert done == sorted(done) and done[-1] == size == transfers[-1]["bytes_total"]
+            # per file: the jobs the front end saw only ever grew, up to the file's size
+            for f in files:
+                seen = [
+                    j["bytes_done"]
+                    for jobs in updates(sent, "jobs")
+                    for j in jobs
+                    if j["key"] == f.key
+                ]
+                assert seen == sorted(seen) and seen[-1] == (demo_release / f.key).stat().st_size
+                assert cache.file_status(f.ref).state.value == "verified"
+        finally:
+            browser.close()
