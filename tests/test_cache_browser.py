@@ -8,34 +8,13 @@ import time
 
 import pandas as pd
 import pytest
+from vbn_testing.messages import ask, custom, replies
 
 from vbn_widgets.cache_browser import CacheBrowser
 from vbn_widgets.data import VBNCache
 from vbn_widgets.data.errors import ReadOnlyCacheError
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def custom(widget, content):
-    """Deliver one custom message as the front end would."""
-    widget._handle_msg(
-        {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
-    )
-
-
-def replies(sent):
-    return [
-        d["content"] for kind, d, _ in sent if kind == "comm_msg" and d.get("method") == "custom"
-    ]
-
-
-def ask(widget, sent, kind, **fields):
-    """Send one request; return its reply (``<kind>:ok`` or ``error``)."""
-    before = len(replies(sent))
-    custom(widget, {"kind": kind, "id": f"r-{kind}", **fields})
-    (reply,) = replies(sent)[before:]
-    assert reply["id"] == f"r-{kind}"
-    return reply
 
 
 def wait_for(predicate, what, timeout=60.0):

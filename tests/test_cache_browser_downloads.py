@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from vbn_testing.messages import ask, replies
 from vbn_testing.publish import publish_release
 from vbn_testing.seaweed import SeaweedS3
 from vbn_testing.tamper import copy_release, replace_file
@@ -19,25 +20,6 @@ from vbn_widgets.data.download import RetryPolicy
 from vbn_widgets.data.sources import MirrorSource, Stream, TransientSourceError
 
 BUCKET = "visual-behavior-neuropixels-data"
-
-
-def custom(widget, content):
-    widget._handle_msg(
-        {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
-    )
-
-
-def replies(sent):
-    return [
-        d["content"] for kind, d, _ in sent if kind == "comm_msg" and d.get("method") == "custom"
-    ]
-
-
-def ask(widget, sent, kind, **fields):
-    before = len(replies(sent))
-    custom(widget, {"kind": kind, "id": f"r-{kind}", **fields})
-    (reply,) = replies(sent)[before:]
-    return reply
 
 
 def updates(sent, trait):

@@ -2,11 +2,9 @@
 
 - Messages from the front end (untrusted): each field validated before anything changes, then
   dispatched to a handler; the reply is ``<kind>:ok`` or ``error`` naming the field or value.
-- Download jobs as ``JobSnapshot.to_json()`` dicts, from the kernel's ``DownloadQueue`` (its
-  subscription, on worker threads) or from the Jupyter server's download manager (forwarded by
-  the front end as ``server-jobs``, so validated like any message). ``JobBook`` keeps the latest
-  state of each and sums up the current batch; ``Ticker`` coalesces bursts of events into at most
-  one publish per interval on its own thread.
+- Download jobs of the Jupyter server's download manager, as ``JobSnapshot.to_json()`` dicts
+  forwarded by the front end (``server-jobs``), so validated like any message
+  (``parse_server_jobs``) before ``_cache_jobs`` records them.
 """
 
 from __future__ import annotations
@@ -14,10 +12,10 @@ from __future__ import annotations
 import logging
 import math
 import re
-import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._cache_jobs import apply_jobs, start_downloads
 from ._cache_rows import RowError
 from .data.errors import VBNDataError
 
@@ -28,12 +26,8 @@ log = logging.getLogger(__name__)
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 STATES = ("queued", "running", "done", "failed", "cancelled")
-ACTIVE = ("queued", "running")
-FINISHED = ("done", "failed", "cancelled")
 ERROR_KINDS = ("network", "access-denied", "hash-mismatch", "disk-full", "read-only", "other")
 MAX_SERVER_JOBS = 5000
-MAX_SHOWN_JOBS = 50
-MAX_HISTORY = 2000
 MAX_TEXT = 2000
 MAX_ROWS = 200
 MAX_IDS = 5000
@@ -120,109 +114,6 @@ def parse_server_jobs(value: object, manifest: str, keys: Mapping[str, object]) 
     return out
 
 
-def _when(job: Mapping) -> float:
-    return job.get("submitted") or 0.0
-
-
-class JobBook:
-    """The latest state of every job of one cache, and the totals of the current batch.
-
-    A batch starts when a job arrives while none of the previous batch is active.
-    """
-
-    def __init__(self) -> None:
-        self.jobs: dict[str, dict] = {}
-        self.by_key: dict[str, dict] = {}  # the newest job of each file
-        self.batch: list[str] = []
-
-    def update(self, job: dict) -> bool:
-        """Record a job; True when it has just finished. A finished job never goes back."""
-        old = self.jobs.get(job["id"])
-        if old is not None and old["state"] in FINISHED:
-            return False
-        if old is None:
-            if not any(self.jobs[i]["state"] in ACTIVE for i in self.batch):
-                self.batch = []
-            self.batch.append(job["id"])
-        self.jobs[job["id"]] = job
-        if len(self.jobs) > MAX_HISTORY:  # forget the oldest finished jobs (dicts keep order)
-            batch = set(self.batch)
-            old_ids = [i for i, j in self.jobs.items() if j["state"] in FINISHED and i not in batch]
-            for i in old_ids[: len(self.jobs) - MAX_HISTORY]:
-                del self.jobs[i]
-        newest = self.by_key.get(job["key"])
-        if newest is None or newest["id"] == job["id"] or _when(job) >= _when(newest):
-            self.by_key[job["key"]] = job
-        return job["state"] in FINISHED
-
-    def active_ids(self) -> list[str]:
-        return [i for i, j in self.jobs.items() if j["state"] in ACTIVE]
-
-    def transfer(self, size_of: Callable[[str], int | None]) -> dict[str, Any]:
-        jobs = [self.jobs[i] for i in self.batch if self.jobs[i]["state"] != "cancelled"]
-        total = done = 0
-        for j in jobs:
-            size = j["bytes_total"] if j["bytes_total"] is not None else size_of(j["key"])
-            total += size or 0
-            done += (size or j["bytes_done"]) if j["state"] == "done" else j["bytes_done"]
-        active = [j for j in jobs if j["state"] in ACTIVE]
-        rate = sum(j["rate"] or 0 for j in active if j["state"] == "running") or None
-        return {
-            "active": bool(active),
-            "files_total": len(jobs),
-            "files_done": sum(j["state"] == "done" for j in jobs),
-            "files_failed": sum(j["state"] == "failed" for j in jobs),
-            "bytes_done": done,
-            "bytes_total": total,
-            "rate": rate,
-            "eta_s": max(0.0, (total - done) / rate) if rate and active else None,
-        }
-
-    def shown(self) -> list[dict]:
-        """At most 50: running, queued, failed, then the newest finished."""
-        order = {"running": 0, "queued": 1, "failed": 2}
-        jobs = list(self.jobs.values())[::-1]  # newest first
-        jobs.sort(key=lambda j: order.get(j["state"], 3))
-        return jobs[:MAX_SHOWN_JOBS]
-
-
-class Ticker:
-    """A daemon thread that runs ``tick`` after ``poke()``, at most once per ``interval``."""
-
-    def __init__(self, tick: Callable[[], None], interval: float = 0.2, name: str = "") -> None:
-        self._tick = tick
-        self._interval = interval
-        self._poked = threading.Event()
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name or "vbn-ticker", daemon=True)
-        self._thread.start()
-
-    def poke(self) -> None:
-        self._poked.set()
-
-    def _run(self) -> None:
-        while not self._stopped.is_set():
-            self._poked.wait()
-            if self._stopped.is_set():
-                return
-            self._poked.clear()
-            try:
-                self._tick()
-            except Exception:  # a failed publish must not end the thread
-                log.exception("cache browser update failed")
-            self._stopped.wait(self._interval)
-
-    def stop(self, timeout: float | None = 10.0) -> None:
-        self._stopped.set()
-        self._poked.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-
 # front-end messages: handler(browser, content) -> reply fields; the caller holds browser._lock
 def _rows(b: CacheBrowser, c: Mapping) -> dict:
     offset = need_int(c, "offset", 0, 2**31)
@@ -262,7 +153,7 @@ def _download(b: CacheBrowser, c: Mapping) -> dict:
         files = list({f.key: f for r in rows for f in b._tree.files_of(r)}.values())
     else:
         files = b.selected_files
-    snapshots, plan = b._start(files, plan_to_js=False)
+    snapshots, plan = start_downloads(b, files, plan_to_js=False)
     if plan is not None and plan["files"]:
         return {"plan": plan}
     return {"jobs": [s.id for s in snapshots]}
@@ -348,7 +239,7 @@ def _server_jobs(b: CacheBrowser, c: Mapping) -> dict:
     jobs = parse_server_jobs(c.get("jobs"), b.current, b._tree.files)
     if b.backend != "server":
         raise RequestError("server-jobs: downloads do not go through the Jupyter server here")
-    b._apply_jobs(jobs)
+    apply_jobs(b, jobs)
     b._publish()
     return {}
 

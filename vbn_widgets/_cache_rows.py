@@ -2,7 +2,8 @@
 sizes, selection and latest download job, as the rows the front end pages through.
 
 Pure Python (no widget, no I/O): the widget feeds it file states, sizes and job snapshots and
-asks it for rows, totals and previews. Row ids: ``g:<group>``, ``s:<session_id>``, ``f:<key>``.
+asks it for rows (``_cache_summaries`` sums it up into totals and previews). Row ids:
+``g:<group>``, ``s:<session_id>``, ``f:<key>``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .data.catalog import Catalog, CatalogFile, CatalogSession
-    from .data.manifest import ManifestDiff
 
 GROUPS = {
     "metadata": "Metadata tables",
@@ -22,7 +22,6 @@ GROUPS = {
 }
 MAX_ROW_ID = 400
 ACTIVE = ("queued", "running")
-ON_DISK = ("verified", "unchecked")  # unchecked: on a static mount, present but not hashed
 JOB_FIELDS = ("id", "state", "bytes_done", "bytes_total", "rate", "eta_s", "error", "error_kind")
 
 
@@ -36,11 +35,12 @@ def _haystack(session: CatalogSession) -> str:
 
 
 class CacheTree:
-    """Rows, selection and totals over one ``Catalog``; file states start as "missing"."""
+    """Rows and selection over one ``Catalog``; file states start as "missing"."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.files: dict[str, CatalogFile] = {f.key: f for f in catalog.files()}
+        self.by_ref: dict[str, CatalogFile] = {str(f.ref): f for f in self.files.values()}
         self.sessions: dict[int, CatalogSession] = {}
         self._session_group: dict[int, str] = {}
         for group, sessions in (("ecephys", catalog.ecephys), ("behavior", catalog.behavior)):
@@ -264,117 +264,3 @@ class CacheTree:
             "error_kind": failed[0]["error_kind"] if failed else None,
             "ids": [j["id"] for j in active if j["id"]],
         }
-
-    # summaries
-    def _need(self, keys: Iterable[str]) -> tuple[int, int, int]:
-        """(files not verified, bytes still to fetch for them, how many of unknown size)."""
-        files = fetch = unknown = 0
-        for k in keys:
-            state, on_disk = self.local[k]
-            if state in ON_DISK:
-                continue
-            files += 1
-            size = self.sizes.get(k)
-            if size is None:
-                unknown += 1
-            else:
-                fetch += max(0, size - on_disk) if state == "partial" else size
-        return files, fetch, unknown
-
-    def totals(self) -> dict[str, int]:
-        to_files, to_bytes, _ = self._need(self.selected)
-        return {
-            "files": len(self.files),
-            "files_on_disk": sum(s in ON_DISK for s, _ in self.local.values()),
-            "bytes_on_disk": sum(b for _, b in self.local.values()),
-            "bytes_known": sum(self.sizes.values()),
-            "sizes_pending": len(self.files) - len(self.sizes),
-            "selected_files": len(self.selected),
-            "selected_bytes": sum(self.sizes.get(k, 0) for k in self.selected),
-            "to_download_files": to_files,
-            "to_download_bytes": to_bytes,
-        }
-
-    def preview(self, session_ids: Iterable[int]) -> dict[str, Any]:
-        """What downloading these sessions means: files, bytes, and what is not on disk yet."""
-        ids = list(dict.fromkeys(session_ids))
-        files, unknown = self.catalog.files_for_sessions(ids)
-        keys = [f.key for f in files]
-        to_files, to_bytes, _ = self._need(keys)
-        known = [self.sizes[k] for k in keys if k in self.sizes]
-        return {
-            "sessions": len(ids) - len(unknown),
-            "unknown": [int(i) for i in unknown[:50]],
-            "files": len(keys),
-            "bytes": sum(known),
-            "to_download_files": to_files,
-            "to_download_bytes": to_bytes,
-            "bytes_unknown": len(keys) - len(known),
-        }
-
-
-def session_ids(sessions: object) -> list[int]:
-    """Session ids from a list of ids, a pandas Index or Series, a DataFrame (its
-    ``ecephys_session_id`` column where set, else its index) or anything with ``.selected``
-    (TableExplorer, SessionPicker). Missing values (NaN, None, <NA>) are skipped."""
-    import pandas as pd
-
-    if hasattr(sessions, "selected") and not isinstance(
-        sessions, (pd.DataFrame, pd.Series, pd.Index)
-    ):
-        sessions = sessions.selected  # type: ignore[attr-defined]
-    if isinstance(sessions, pd.DataFrame):
-        index = pd.Series(sessions.index, index=sessions.index)
-        if "ecephys_session_id" in sessions.columns:
-            # behavior_sessions: the ecephys session where there is one, else the behavior id
-            column = sessions["ecephys_session_id"]
-            values = list(column.where(column.notna(), index))
-        else:
-            values = list(sessions.index)
-    elif isinstance(sessions, (str, bytes)) or not hasattr(sessions, "__iter__"):
-        values = [sessions]
-    else:
-        values = list(sessions)  # type: ignore[call-overload]
-    from .data.catalog import to_session_id
-
-    return [to_session_id(v) for v in values if v is not None and not pd.isna(v)]
-
-
-def versions_info(available: Iterable[str], on_disk: Iterable[str], current: str) -> list[dict]:
-    """The ``versions`` trait: every manifest, oldest first, latest and current marked."""
-    from .data.manifest import manifest_version, sort_manifest_names
-
-    downloaded = set(on_disk)
-    names = sort_manifest_names(set(available) | downloaded | {current})
-    return [
-        {
-            "name": n,
-            "version": str(manifest_version(n)),
-            "latest": n == names[-1],
-            "current": n == current,
-            "downloaded": n in downloaded,
-        }
-        for n in names
-    ]
-
-
-def comparison_info(diff: ManifestDiff, cap: int) -> dict[str, Any]:
-    """The ``comparison`` trait: counts, and at most ``cap`` keys of each kind of change."""
-    kinds = ("changed", "added", "removed", "renamed")
-    counts = {k: len(getattr(diff, k)) for k in kinds}
-    return {
-        "a": diff.old,
-        "b": diff.new,
-        **{k: list(getattr(diff, k)[:cap]) for k in kinds[:3]},
-        "renamed": [list(pair) for pair in diff.renamed[:cap]],
-        "counts": {**counts, "unchanged": diff.unchanged},
-        "text": str(diff)[:20_000],
-    }
-
-
-def source_info(cache: Any) -> dict[str, Any]:
-    """The ``source`` trait of a ``VBNCache``: kind, description, read_only."""
-    name = type(cache.source).__name__
-    kind = "static" if cache.static else {"S3Source": "s3", "NoneType": "local"}.get(name, "mirror")
-    description = cache.source.description if cache.source else f"{kind} {cache.cache_dir}"
-    return {"kind": kind, "description": description, "read_only": bool(cache.read_only)}

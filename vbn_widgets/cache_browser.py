@@ -3,31 +3,28 @@
 from __future__ import annotations
 
 import functools
-import logging
-import numbers
 import threading
 import warnings
-from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import traitlets as t
 
 from ._base import StrictWidget
-from ._cache_events import JobBook, Ticker, handle
-from ._cache_rows import CacheTree, comparison_info, session_ids, source_info, versions_info
+from ._cache_events import handle
+from ._cache_jobs import JobBook, Ticker, apply_jobs, start_downloads
+from ._cache_lookup import find_file, find_files, session_ids
+from ._cache_state import load_current_manifest, reread_local_state
+from ._cache_summaries import comparison_info, preview_info, source_info, totals_info
 from ._static import STATIC
 from .data import FileState, VBNCache
-from .data.catalog import CatalogFile, build_catalog
+from .data.catalog import CatalogFile
 from .data.errors import ReadOnlyCacheError, VBNDataError
 from .data.manifest import ManifestDiff
 from .data.sizes import SizeBook
 from .data.transfers import DownloadQueue, JobSnapshot
 
-log = logging.getLogger(__name__)
 MAX_LIST = 200
-JOB_KEYS = ("id", "key", "manifest", "ref", "state", "bytes_done", "bytes_total", "rate", "eta_s")
-JOB_KEYS += ("error", "error_kind", "submitted")
 
 
 def _shown(method):
@@ -125,7 +122,7 @@ class CacheBrowser(StrictWidget):
         self.set_trait("cache_dir", str(cache.cache_dir))
         self.set_trait("backend", "read-only" if cache.read_only else "kernel")
         with self._lock:
-            self._load(keep=None)
+            load_current_manifest(self, keep=None)
         self._unsubscribe = self._queue.subscribe(self._on_job)
         self._ticker = Ticker(self._tick, interval=0.2, name="vbn-cache-browser")
         self.on_msg(self._on_msg)
@@ -138,73 +135,14 @@ class CacheBrowser(StrictWidget):
         )
 
     # state -> traits (callers hold self._lock)
-    def _load(self, keep: CacheTree | None) -> None:
-        """(Re)build the tree of the current manifest, its file states and known sizes."""
-        cache = self.cache
-        current = cache.manifest.name
-        available = cache.list_manifest_file_names()
-        self.set_trait(
-            "versions", versions_info(available, cache.list_all_downloaded_manifests(), current)
-        )
-        self.set_trait("current", current)
-        tree = self._tree = CacheTree(build_catalog(cache))
-        self._by_ref = {str(f.ref): f for f in tree.files.values()}
-        if keep is not None:
-            tree.adopt(keep)
-        self._scan(tree)
-        for key, job in self._book.by_key.items():
-            if job["manifest"] == current:
-                tree.set_job(key, job)
-        entries = [f.entry for f in tree.files.values()]
-        tree.set_sizes(self._sizes.known(entries))
-        self._publish()
-        if tree.sizes.keys() != tree.files.keys():
-            self._chores.submit(self._fetch_sizes, tree, entries)
-
-    def _scan(self, tree: CacheTree) -> None:
-        """Local states: from the download record; on a static mount (no record) by presence
-        only, "unchecked" until verified: hashing the whole mount (524 GB) is not for display."""
-        cache = self.cache
-        if not cache.static:
-            for status in cache.all_file_status():
-                if status.entry.key in tree.files:
-                    tree.set_local(status.entry.key, status.state.value, status.bytes_on_disk)
-            return
-        for key, f in tree.files.items():
-            path = cache.layout.local_path(cache.manifest, f.entry)
-            size = path.stat().st_size if path.is_file() else None
-            state = "missing" if size is None else self._checked.get(key, "unchecked")
-            tree.set_local(key, state, size or 0)
-
     def _publish(self) -> None:
         tree = self._tree
         with self.hold_sync():
             self.set_trait("row_count", len(tree.visible()))
-            self.set_trait("totals", tree.totals())
+            self.set_trait("totals", totals_info(tree))
             self.set_trait("transfer", self._book.transfer(tree.sizes.get))
             self.set_trait("jobs", self._book.shown())
             self.set_trait("revision", self.revision + 1)
-
-    def _fetch_sizes(self, tree: CacheTree, entries: list) -> None:
-        try:
-            sizes = self._sizes.fetch(entries, cancel=self._stop)
-        except Exception as err:
-            log.warning("cache browser: sizes not fetched: %s", err)
-            with self._lock:
-                self.set_trait("error", f"sizes: {err}"[:500])
-            return
-        with self._lock:
-            if self._tree is tree and not self._closed:
-                tree.set_sizes(sizes)
-                self._publish()
-
-    def _reread(self, key: str, job: Mapping | None = None) -> FileState:
-        status = self.cache.file_status(self._tree.files[key].ref)
-        state = status.state.value
-        if job is not None and job.get("error_kind") == "hash-mismatch":
-            state = "corrupt"  # the bytes were discarded; the error says why
-        self._tree.set_local(key, state, status.bytes_on_disk)
-        return status.state
 
     # jobs: queue events (worker threads) -> ticker thread -> traits
     def _on_job(self, snapshot: JobSnapshot) -> None:
@@ -218,41 +156,12 @@ class CacheBrowser(StrictWidget):
         with self._lock:
             if self._closed or not events:
                 return
-            self._apply_jobs([s.to_json() for s in events.values()])
+            apply_jobs(self, [s.to_json() for s in events.values()])
             self._publish()
-
-    def _apply_jobs(self, jobs: Iterable[Mapping]) -> None:
-        current = self.current
-        for raw in jobs:
-            job = {k: raw.get(k) for k in JOB_KEYS}
-            job["state"] = str(job["state"])
-            finished = self._book.update(job)
-            if job["manifest"] != current or job["key"] not in self._tree.files:
-                continue
-            self._tree.set_job(job["key"], self._book.by_key.get(job["key"]))
-            if finished:
-                self._reread(job["key"], job)
 
     # the Python API
     def _file(self, item: object) -> CatalogFile:
-        """A file by CatalogFile, key, table name or file id (numpy integers too)."""
-        files = self._tree.files
-        if isinstance(item, CatalogFile):
-            item = item.key
-        if isinstance(item, numbers.Integral) and not isinstance(item, bool):
-            item = str(int(item))
-        if isinstance(item, str) and (item in files or item in self._by_ref):
-            return files[item] if item in files else self._by_ref[item]
-        raise KeyError(f"{item!r:.80} is no file of {self.current}")
-
-    def _files(self, files: object = None, sessions: object = None) -> list[CatalogFile]:
-        out = [] if files is None else [self._file(f) for f in _listed(files)]
-        if sessions is not None:
-            found, unknown = self._tree.catalog.files_for_sessions(session_ids(sessions))
-            if unknown:
-                raise KeyError(f"not sessions of {self.current}: {list(unknown)[:10]}")
-            out += found
-        return list({f.key: f for f in out}.values())
+        return find_file(self._tree, item)
 
     @_shown
     def set_manifest(self, name: str) -> None:
@@ -262,7 +171,7 @@ class CacheBrowser(StrictWidget):
         with self._lock, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "not the latest": the widget marks it already
             self.cache.load_manifest(name)
-            self._load(keep=self._tree)
+            load_current_manifest(self, keep=self._tree)
 
     @_shown
     def compare(self, a: str, b: str) -> ManifestDiff:
@@ -279,7 +188,7 @@ class CacheBrowser(StrictWidget):
     @_shown
     def select(self, files: object = None, sessions: object = None, on: bool = True) -> None:
         """Select (or with ``on=False`` unselect) files and whole sessions."""
-        chosen = {f.key for f in self._files(files, sessions)}
+        chosen = {f.key for f in find_files(self._tree, files, sessions)}
         with self._lock:
             tree = self._tree
             tree.selected = tree.selected | chosen if on else tree.selected - chosen
@@ -305,7 +214,7 @@ class CacheBrowser(StrictWidget):
             tree = self._tree
             files, _ = tree.catalog.files_for_sessions(ids)
             tree.selected = {f.key for f in files}
-            summary = tree.preview(ids)
+            summary = preview_info(tree, ids)
             self.set_trait("preview_summary", summary)
             self._publish()
         return summary
@@ -319,26 +228,8 @@ class CacheBrowser(StrictWidget):
         """
         with self._lock:
             nothing = files is None and sessions is None
-            chosen = self.selected_files if nothing else self._files(files, sessions)
-            return self._start(chosen, plan_to_js=True)[0]
-
-    def _start(self, chosen: list[CatalogFile], plan_to_js: bool) -> tuple[list, dict | None]:
-        if self.backend == "read-only":
-            raise ReadOnlyCacheError(
-                f"read-only: {self.source['description']} never downloads; "
-                "use VBNCache.from_s3_cache or from_mirror"
-            )
-        todo = [f for f in chosen if self._tree.local[f.key][0] != "verified"]
-        if self.backend == "server":
-            plan = {"cache": self.cache_dir, "manifest": self.current, "files": []}
-            plan["files"] = [f.ref for f in todo]
-            if plan_to_js and todo:
-                self.send({"kind": "enqueue", "plan": plan})
-            return [], plan
-        snapshots = self._queue.submit_many(self.cache, [f.ref for f in todo]) if todo else []
-        self._apply_jobs(s.to_json() for s in snapshots)
-        self._publish()
-        return snapshots, None
+            chosen = self.selected_files if nothing else find_files(self._tree, files, sessions)
+            return start_downloads(self, chosen, plan_to_js=True)[0]
 
     @_shown
     def cancel(self, job_id: str | None = None) -> None:
@@ -375,7 +266,7 @@ class CacheBrowser(StrictWidget):
                 raise ValueError(f"{key} is downloading; cancel it first")
             removed = self.cache.delete(self._tree.files[key].ref)
             self._tree.set_job(key, None)
-            self._reread(key)
+            reread_local_state(self, key)
             self._publish()
             return removed
 
@@ -384,14 +275,14 @@ class CacheBrowser(StrictWidget):
         done = self._queue.wait(None, timeout)
         with self._lock:
             if not self._closed:
-                self._apply_jobs(s.to_json() for s in self._queue.jobs())
+                apply_jobs(self, (s.to_json() for s in self._queue.jobs()))
                 self._publish()
             return done and not self._book.active_ids()
 
     def refresh(self) -> None:
         """Re-read manifests, file states and sizes from disk and the source."""
         with self._lock:
-            self._load(keep=self._tree)
+            load_current_manifest(self, keep=self._tree)
 
     def close(self) -> None:
         """Stop the update thread, cancel running downloads, close the widget."""
@@ -409,9 +300,3 @@ class CacheBrowser(StrictWidget):
 
     def _on_msg(self, _widget: object, content: object, _buffers: object) -> None:
         handle(self, content)  # validated and dispatched in _cache_events
-
-
-def _listed(items: object) -> list:
-    if isinstance(items, (str, numbers.Integral, CatalogFile)):
-        return [items]
-    return list(items)  # type: ignore[call-overload]

@@ -24,6 +24,7 @@
  * @property {string} title
  */
 
+import "./lib/controls.css";
 import "./cache_browser.css";
 import { createServerLink } from "./lib/cache_server.js";
 import { backendText, createRowPages, previewText, selectionText, totalsText, transferText } from "./lib/cache_tree.js";
@@ -57,7 +58,7 @@ function render({ model, el }) {
   let confirmDelete = null;
   let disposed = false;
 
-  el.classList.add("vbn-cache-browser");
+  el.classList.add("vbn-cache-browser", "vbn-controls");
   el.replaceChildren(...ui.parts);
 
   const rowHeight = () => Math.max(16, model.get("row_height") || 28);

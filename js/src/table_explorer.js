@@ -17,6 +17,7 @@
  * @property {string} title
  */
 
+import "./lib/controls.css";
 import "./table_explorer.css";
 import { closestIn, createTeardown } from "./lib/dom.js";
 import { createEnvelope } from "./lib/envelope.js";
@@ -56,7 +57,7 @@ function render({ model, el }) {
   const rowHeight = () => Math.max(8, model.get("row_height") || 26);
   const total = () => Math.max(0, model.get("filtered_count") ?? 0);
 
-  el.classList.add("vbn-table-explorer");
+  el.classList.add("vbn-table-explorer", "vbn-controls");
   const { title, chips, clearAll, header, rows, body, count, selected, error, status, parts } = skeleton();
   el.replaceChildren(...parts);
 

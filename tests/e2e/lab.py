@@ -18,11 +18,9 @@ panel's execution indicator shows it. The DOM prompt (`[N]:`) is checked as well
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +29,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from vbn_widgets.demo_job import stop
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -232,17 +232,7 @@ def start_lab(
 
 def stop_lab_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
     """terminate, wait, kill: the server and the kernels it started (its own process group)."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=timeout)
-    # Kernels live in the server's session (start_new_session=True); end any left behind.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    stop(proc, timeout=timeout)
 
 
 # --------------------------------------------------------------------------------------------
