@@ -63,3 +63,13 @@ def user_ns(monkeypatch):
     namespace: dict = {}
     monkeypatch.setattr("vbn_widgets._variables.user_namespace", lambda: namespace)
     return namespace
+
+
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: Playwright's sync API keeps an asyncio loop running in the main
+    thread for as long as the session-scoped browser lives, which breaks every later test that
+    runs a loop of its own (the Jupyter server tests, debounced widget updates)."""
+    items.sort(key=lambda item: E2E_DIR in item.path.parents)
