@@ -1,6 +1,7 @@
-// Bundles every widget entry (js/src/<stem>.js, with its <stem>.css) into vbn_widgets/static/.
-// New widgets drop in: any top-level .js file in src/ is an entry; src/lib/ holds shared helpers.
-import { readdirSync, mkdirSync, writeFileSync } from "node:fs";
+// Bundles every widget entry (js/src/<stem>/<stem>.js, with its <stem>.css) into
+// vbn_widgets/static/<stem>.{js,css}. New widgets drop in: a folder under src/ holding a .js file of
+// its own name is an entry; src/lib/ holds what several widgets share.
+import { existsSync, readdirSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 
@@ -8,9 +9,9 @@ const SRC = new URL("./src/", import.meta.url).pathname;
 const OUT = new URL("../vbn_widgets/static/", import.meta.url).pathname;
 const watch = process.argv.includes("--watch");
 
-const entries = readdirSync(SRC)
-  .filter((name) => name.endsWith(".js"))
-  .map((name) => join(SRC, name));
+const entries = readdirSync(SRC, { withFileTypes: true })
+  .filter((dir) => dir.isDirectory() && existsSync(join(SRC, dir.name, `${dir.name}.js`)))
+  .map((dir) => join(SRC, dir.name, `${dir.name}.js`));
 
 mkdirSync(OUT, { recursive: true });
 const options = {
@@ -20,6 +21,7 @@ const options = {
   minify: !watch,
   sourcemap: watch ? /** @type {const} */ ("inline") : false,
   outdir: OUT,
+  entryNames: "[name]",
   logLevel: /** @type {const} */ ("info"),
 };
 if (watch) {

@@ -12,7 +12,9 @@ names = set(zipfile.ZipFile(wheels[-1]).namelist())
 need = {"vbn_widgets/__init__.py", "vbn_widgets/data/cache.py", "vbn_widgets/static/.built"}
 version = wheels[-1].name.split("-")[1]
 need.add(f"vbn_widgets-{version}.data/data/etc/jupyter/jupyter_server_config.d/vbn_widgets.json")
-for entry in (Path(__file__).parents[1] / "js" / "src").glob("*.js"):  # one bundle per widget
+for entry in (Path(__file__).parents[1] / "js" / "src").glob("*/*.js"):  # one bundle per widget
+    if entry.stem != entry.parent.name:
+        continue
     need |= {f"vbn_widgets/static/{entry.stem}.js", f"vbn_widgets/static/{entry.stem}.css"}
 missing = sorted(need - names)
 entry_points = [n for n in names if n.endswith("entry_points.txt")]

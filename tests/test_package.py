@@ -3,7 +3,7 @@
 import re
 
 import vbn_widgets
-from vbn_widgets._static import STATIC
+from vbn_widgets._static import STATIC, widget_stem
 from vbn_widgets.cli import main
 
 
@@ -13,7 +13,7 @@ def test_version_is_well_formed():
 
 def test_every_widget_ships_its_bundle():
     for cls in vbn_widgets.ALL_WIDGETS:
-        stem = cls.__module__.rsplit(".", 1)[-1]
+        stem = widget_stem(cls)
         for path in (STATIC / f"{stem}.js", STATIC / f"{stem}.css"):
             assert path.is_file(), f"{path} missing: run `npm run build` in js/"
             assert path.stat().st_size > 0

@@ -55,7 +55,7 @@ class CacheBrowser(StrictWidget):
     max_workers
         Files downloaded at the same time.
 
-    Synced state (mirrored by ``@typedef Model`` in ``js/src/cache_browser.js``); only Python
+    Synced state (mirrored by ``@typedef Model`` in ``js/src/cache_browser/cache_browser.js``); only Python
     writes it, from the kernel thread or the update thread (one lock for both):
 
     ===============  ================  =========================================================

@@ -90,7 +90,7 @@ class TableExplorer(StrictWidget):
     export_to
         Name of a notebook variable that always holds the filtered table.
 
-    Synced state (mirrored by ``@typedef Model`` in ``js/src/table_explorer.js``); the front end
+    Synced state (mirrored by ``@typedef Model`` in ``js/src/table_explorer/table_explorer.js``); the front end
     only reads it and asks for everything else by message:
 
     ==================  ================  ========================================================

@@ -6,7 +6,8 @@
 // mapped linearly onto the virtual one. Rows are positioned at `i * rowHeight + shift`, where
 // `shift = scrollTop - virtualTop` is 0 when nothing is scaled.
 
-import { PAGE_SIZE } from "./protocol.js";
+/** Rows per page request of a virtualized view. */
+export const PAGE_SIZE = 100;
 
 export const MAX_SPACER_PX = 15_000_000;
 export const DEFAULT_MARGIN = 8;

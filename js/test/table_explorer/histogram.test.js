@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { barLayout, brushRange, createHistogram, DAY_MS, pxToValue, roundToSpan, valueToPx } from "../src/lib/histogram.js";
+import { barLayout, brushRange, createHistogram, DAY_MS, pxToValue, roundToSpan, valueToPx } from "../../src/table_explorer/histogram.js";
 
 describe("brush maths", () => {
   it("maps pixels to data units and back, clamped to the axis", () => {

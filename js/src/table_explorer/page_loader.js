@@ -2,7 +2,7 @@
 // PageCache. Replies computed at an older revision are dropped (and the page asked for again if
 // still needed); a page Python refused is not retried until the revision or row count changes.
 
-/** @import { Reply } from "./envelope.js" */
+/** @import { Reply } from "../lib/envelope.js" */
 import { decodePage, PageCache } from "./page_codec.js";
 import { PAGE_SIZE } from "./protocol.js";
 

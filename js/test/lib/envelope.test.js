@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createEnvelope, RequestError } from "../src/lib/envelope.js";
-import { fakeModel } from "./fake_model.js";
+import { createEnvelope, RequestError } from "../../src/lib/envelope.js";
+import { fakeModel } from "../fake_model.js";
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,5 +1,5 @@
-// Wire types of the TableExplorer protocol (/tmp/brief/protocol.md, mirrored by
-// vbn_widgets/table_explorer.py). Types only, plus the few constants both sides agree on.
+// Wire types of the TableExplorer protocol (mirrored by vbn_widgets/table_explorer.py and
+// vbn_widgets/engine/). Types only, plus the few constants both sides agree on.
 
 /** @typedef {"number" | "category" | "text" | "list" | "date" | "bool"} ColumnKind */
 /** @typedef {{ name: string, kind: ColumnKind, dtype: string, index: boolean }} ColumnInfo */
@@ -24,7 +24,7 @@
 /** @typedef {HistogramSummary | ValuesSummary | NoSummary} Summary */
 
 /** Rows per `page` request; the window arithmetic and the cache agree on it. */
-export const PAGE_SIZE = 100;
+export { PAGE_SIZE } from "../lib/virtual_window.js";
 /** Protocol limits (requests beyond them get an error reply). */
 export const MAX_SORT_KEYS = 8;
 export const MAX_SELECT_ROWS = 10000;

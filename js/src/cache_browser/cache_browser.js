@@ -3,7 +3,7 @@
 // here; every action is a request (lib/envelope.js) that Python validates. When the Jupyter
 // server's download manager can reach this cache, downloads go through it (lib/server_api.js).
 /** @import { AnyModel, RenderProps } from "@anywidget/types" */
-/** @import { Backend, CacheRow, Comparison, JobInfo, Plan, Preview, SourceInfo, Totals, Transfer, VersionInfo } from "./lib/cache_tree.js" */
+/** @import { Backend, CacheRow, Comparison, JobInfo, Plan, Preview, SourceInfo, Totals, Transfer, VersionInfo } from "./cache_tree.js" */
 /**
  * Synced state; mirrors the sync=True traits of vbn_widgets.cache_browser.CacheBrowser.
  * @typedef {object} Model
@@ -24,16 +24,16 @@
  * @property {string} title
  */
 
-import "./lib/controls.css";
+import "../lib/controls.css";
 import "./cache_browser.css";
-import { createServerLink } from "./lib/cache_server.js";
-import { backendText, createRowPages, previewText, selectionText, totalsText, transferText } from "./lib/cache_tree.js";
-import { fillComparison, fillVersions, rowElement, skeleton, updateRow } from "./lib/cache_view.js";
-import { closestIn, createTeardown } from "./lib/dom.js";
-import { createEnvelope } from "./lib/envelope.js";
-import { detectServer } from "./lib/server_api.js";
-import { debounce, nextFrame } from "./lib/timing.js";
-import { computeWindow } from "./lib/virtual_window.js";
+import { createServerLink } from "./cache_server.js";
+import { backendText, createRowPages, previewText, selectionText, totalsText, transferText } from "./cache_tree.js";
+import { fillComparison, fillVersions, rowElement, skeleton, updateRow } from "./cache_view.js";
+import { closestIn, createTeardown } from "../lib/dom.js";
+import { createEnvelope } from "../lib/envelope.js";
+import { detectServer } from "./server_api.js";
+import { debounce, nextFrame } from "../lib/timing.js";
+import { computeWindow } from "../lib/virtual_window.js";
 
 /** Tree viewport height when layout is unknown (jsdom, hidden output); matches the CSS. */
 const VIEWPORT_PX = 420;

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_engine_properties import CATEGORY_LIMIT, filters_for, frames, oracle_mask, oracle_order
+from vbn_testing.engine_oracle import CATEGORY_LIMIT, filters_for, frames, oracle_mask, oracle_order
 
 from vbn_widgets import TableExplorer
 from vbn_widgets.engine import SpecError, TableEngine

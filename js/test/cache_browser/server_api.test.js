@@ -7,7 +7,7 @@ import {
   sameOriginBase,
   ServerApiError,
   xsrfToken,
-} from "../src/lib/server_api.js";
+} from "../../src/cache_browser/server_api.js";
 
 const JOB = "0123456789abcdef0123456789abcdef";
 

@@ -25,7 +25,7 @@ from vbn_widgets.quality import (
     region_group,
 )
 
-DOC = Path(__file__).resolve().parents[1].parent / "shared" / "docs" / "vbn-dataset.md"
+DOC = Path(__file__).resolve().parents[2].parent / "shared" / "docs" / "vbn-dataset.md"
 
 # An independent copy of the tutorial's lists (docs/vbn-dataset.md, "Unit quality").
 EXPECTED_GROUPS = {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { clickSelection, columnWidths, formatCount, keyNavigation, nextSort, rowsText, selectedText, sortIndicator } from "../src/lib/grid_state.js";
-import { debounce, throttle } from "../src/lib/timing.js";
+import { clickSelection, columnWidths, formatCount, keyNavigation, nextSort, rowsText, selectedText, sortIndicator } from "../../src/table_explorer/grid_state.js";
+import { debounce, throttle } from "../../src/lib/timing.js";
 
-/** @import { SortKey } from "../src/lib/protocol.js" */
+/** @import { SortKey } from "../../src/table_explorer/protocol.js" */
 
 describe("nextSort", () => {
   /** @type {SortKey[]} */

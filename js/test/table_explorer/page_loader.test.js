@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { RequestError } from "../src/lib/envelope.js";
-import { createPageLoader } from "../src/lib/page_loader.js";
+import { RequestError } from "../../src/lib/envelope.js";
+import { createPageLoader } from "../../src/table_explorer/page_loader.js";
 
 /** A fetch whose replies the test settles by hand. */
 function manualFetch() {

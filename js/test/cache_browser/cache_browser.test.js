@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import widget from "../src/cache_browser.js";
-import { fakeModel } from "./fake_model.js";
+import widget from "../../src/cache_browser/cache_browser.js";
+import { fakeModel } from "../fake_model.js";
 
-/** @import { CacheRow } from "../src/lib/cache_tree.js" */
+/** @import { CacheRow } from "../../src/cache_browser/cache_tree.js" */
 
 const XSS = "<img src=x onerror=alert(1)>";
 const M4 = "visual-behavior-neuropixels_project_manifest_v0.4.0.json";

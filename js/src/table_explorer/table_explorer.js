@@ -1,7 +1,7 @@
 // TableExplorer front end: a virtualized grid over rows that stay in the kernel. Traits are
 // read-only here; every user action is a request (lib/envelope.js) that Python validates.
 /** @import { AnyModel, RenderProps } from "@anywidget/types" */
-/** @import { ColumnInfo, FilterSpec, SortKey } from "./lib/protocol.js" */
+/** @import { ColumnInfo, FilterSpec, SortKey } from "./protocol.js" */
 /**
  * Synced state; mirrors the sync=True traits of vbn_widgets.table_explorer.TableExplorer.
  * @typedef {object} Model
@@ -17,19 +17,19 @@
  * @property {string} title
  */
 
-import "./lib/controls.css";
+import "../lib/controls.css";
 import "./table_explorer.css";
-import { closestIn, createTeardown } from "./lib/dom.js";
-import { createEnvelope } from "./lib/envelope.js";
-import { createFilterPanel } from "./lib/filter_panel.js";
-import { findFilter } from "./lib/filter_state.js";
-import { clickSelection, columnWidths, keyNavigation, nextSort, rowsText, selectedText } from "./lib/grid_state.js";
-import { filterChips, rowElement, skeleton, updateHeader } from "./lib/grid_view.js";
-import { decodeSummaries } from "./lib/page_codec.js";
-import { createPageLoader } from "./lib/page_loader.js";
-import { PAGE_SIZE } from "./lib/protocol.js";
-import { nextFrame } from "./lib/timing.js";
-import { computeWindow, rowsPerViewport, scrollTopForRow } from "./lib/virtual_window.js";
+import { closestIn, createTeardown } from "../lib/dom.js";
+import { createEnvelope } from "../lib/envelope.js";
+import { createFilterPanel } from "./filter_panel.js";
+import { findFilter } from "./filter_state.js";
+import { clickSelection, columnWidths, keyNavigation, nextSort, rowsText, selectedText } from "./grid_state.js";
+import { filterChips, rowElement, skeleton, updateHeader } from "./grid_view.js";
+import { decodeSummaries } from "./page_codec.js";
+import { createPageLoader } from "./page_loader.js";
+import { PAGE_SIZE } from "./protocol.js";
+import { nextFrame } from "../lib/timing.js";
+import { computeWindow, rowsPerViewport, scrollTopForRow } from "../lib/virtual_window.js";
 
 /** Grid viewport height when layout is unknown (jsdom, hidden output); matches the CSS. */
 const VIEWPORT_PX = 420;

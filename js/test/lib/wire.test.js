@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromWire } from "../src/lib/wire.js";
+import { fromWire } from "../../src/lib/wire.js";
 
 describe("fromWire", () => {
   it("reads a window of a larger buffer without copying", () => {

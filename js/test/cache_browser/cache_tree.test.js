@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createServerLink } from "../src/lib/cache_server.js";
+import { createServerLink } from "../../src/cache_browser/cache_server.js";
 import {
   createRowPages,
   formatBytes,
@@ -11,9 +11,9 @@ import {
   stateText,
   transferText,
   versionLabel,
-} from "../src/lib/cache_tree.js";
+} from "../../src/cache_browser/cache_tree.js";
 
-/** @import { CacheRow, RowJob } from "../src/lib/cache_tree.js" */
+/** @import { CacheRow, RowJob } from "../../src/cache_browser/cache_tree.js" */
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeWindow, MAX_SPACER_PX, pagesFor, rowsPerViewport, scrollTopForRow } from "../src/lib/virtual_window.js";
+import { computeWindow, MAX_SPACER_PX, pagesFor, rowsPerViewport, scrollTopForRow } from "../../src/lib/virtual_window.js";
 
 const base = { viewportHeight: 400, rowHeight: 25, margin: 8 };
 

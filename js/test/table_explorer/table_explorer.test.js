@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import widget from "../src/table_explorer.js";
-import { fakeModel } from "./fake_model.js";
+import widget from "../../src/table_explorer/table_explorer.js";
+import { fakeModel } from "../fake_model.js";
 
-/** @import { ColumnInfo } from "../src/lib/protocol.js" */
+/** @import { ColumnInfo } from "../../src/table_explorer/protocol.js" */
 
 /** @type {ColumnInfo[]} */
 const COLUMNS = [
@@ -18,7 +18,7 @@ const initial = () => ({
   row_count: 10_000,
   filtered_count: 5_000,
   selected_count: 0,
-  /** @type {import("../src/lib/protocol.js").FilterSpec} */
+  /** @type {import("../../src/table_explorer/protocol.js").FilterSpec} */
   filters: { version: 1, filters: [] },
   /** @type {[string, "asc" | "desc"][]} */
   sort: [],

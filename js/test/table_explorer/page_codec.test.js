@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodePage, decodeSummaries, int32s, PageCache, splitCells, toBytes } from "../src/lib/page_codec.js";
+import { decodePage, decodeSummaries, int32s, PageCache, splitCells, toBytes } from "../../src/table_explorer/page_codec.js";
 
 const RS = "\u001e";
 const US = "\u001f";

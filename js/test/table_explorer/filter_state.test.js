@@ -9,12 +9,12 @@ import {
   stateFromFilter,
   toggleValue,
   toRequest,
-} from "../src/lib/filter_state.js";
+} from "../../src/table_explorer/filter_state.js";
 
-/** @import { Filter } from "../src/lib/protocol.js" */
-/** @import { FilterState } from "../src/lib/filter_state.js" */
+/** @import { Filter } from "../../src/table_explorer/protocol.js" */
+/** @import { FilterState } from "../../src/table_explorer/filter_state.js" */
 
-/** @type {[import("../src/lib/protocol.js").ColumnKind, Filter][]} */
+/** @type {[import("../../src/table_explorer/protocol.js").ColumnKind, Filter][]} */
 const ROUND_TRIPS = [
   ["number", { column: "snr", kind: "range", min: 1.5, max: null, min_inclusive: false, max_inclusive: true, missing: "exclude" }],
   ["number", { column: "snr", kind: "range", min: -3, max: 7, min_inclusive: true, max_inclusive: false, missing: "include" }],
@@ -47,7 +47,7 @@ describe("filter state round trips", () => {
   });
 
   it("copies arrays so the trait's objects are never mutated", () => {
-    const filter = /** @type {import("../src/lib/protocol.js").ValuesFilter} */ (ROUND_TRIPS[2][1]);
+    const filter = /** @type {import("../../src/table_explorer/protocol.js").ValuesFilter} */ (ROUND_TRIPS[2][1]);
     const state = stateFromFilter("category", filter);
     expect(state.kind === "values" && state.values).not.toBe(filter.values);
   });
@@ -59,9 +59,9 @@ describe("validation", () => {
     const r = toRequest("c", state);
     return r.ok ? null : r.error;
   };
-  const range = /** @type {import("../src/lib/filter_state.js").RangeState} */ (emptyState("number"));
-  const date = /** @type {import("../src/lib/filter_state.js").DateState} */ (emptyState("date"));
-  const text = /** @type {import("../src/lib/filter_state.js").TextState} */ (emptyState("text"));
+  const range = /** @type {import("../../src/table_explorer/filter_state.js").RangeState} */ (emptyState("number"));
+  const date = /** @type {import("../../src/table_explorer/filter_state.js").DateState} */ (emptyState("date"));
+  const text = /** @type {import("../../src/table_explorer/filter_state.js").TextState} */ (emptyState("text"));
 
   it("requires numbers and min <= max", () => {
     expect(error({ ...range, min: "abc" })).toMatch(/not a number/);
@@ -88,7 +88,7 @@ describe("validation", () => {
 
 describe("helpers", () => {
   it("toggles typed values without confusing 1 and '1'", () => {
-    /** @type {import("../src/lib/protocol.js").FacetValue[]} */
+    /** @type {import("../../src/table_explorer/protocol.js").FacetValue[]} */
     const values = ["a", 1];
     expect(toggleValue(values, "1")).toEqual(["a", 1, "1"]);
     expect(toggleValue(values, 1)).toEqual(["a"]);

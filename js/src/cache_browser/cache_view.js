@@ -3,7 +3,7 @@
 // ever goes in through textContent (lib/dom.js).
 
 /** @import { CacheRow, Comparison, VersionInfo } from "./cache_tree.js" */
-import { h } from "./dom.js";
+import { h } from "../lib/dom.js";
 import { formatBytes, formatCount, isActive, jobText, metaCells, progressOf, stateText, versionLabel } from "./cache_tree.js";
 
 const COLUMNS = ["", "Name", "Mouse", "Genotype", "Date", "Experience", "Size", "State", "Progress", ""];

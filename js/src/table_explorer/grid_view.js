@@ -3,7 +3,7 @@
 
 /** @import { ColumnInfo, FilterSpec, SortKey } from "./protocol.js" */
 /** @import { Page } from "./page_codec.js" */
-import { h } from "./dom.js";
+import { h } from "../lib/dom.js";
 import { filterLabel, findFilter } from "./filter_state.js";
 import { KIND_ICON, sortIndicator } from "./grid_state.js";
 

@@ -1,7 +1,7 @@
 // Pure helpers of the cache browser: wire types, human units, row texts, and a revisioned cache of
 // row pages fetched by `rows` requests. No DOM here.
 
-/** @import { Reply } from "./envelope.js" */
+/** @import { Reply } from "../lib/envelope.js" */
 
 /** @typedef {"queued" | "running" | "done" | "failed" | "cancelled"} JobStateName */
 /** @typedef {{ id: string | null, state: JobStateName, bytes_done: number, bytes_total: number | null, rate: number | null, eta_s: number | null, error: string | null, error_kind: string | null, ids?: string[] }} RowJob */

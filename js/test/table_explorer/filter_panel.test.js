@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createFilterPanel } from "../src/lib/filter_panel.js";
+import { createFilterPanel } from "../../src/table_explorer/filter_panel.js";
 
-/** @import { ColumnKind, Filter, Summary } from "../src/lib/protocol.js" */
+/** @import { ColumnKind, Filter, Summary } from "../../src/table_explorer/protocol.js" */
 
 /**
  * @param {ColumnKind} kind

@@ -5,11 +5,11 @@
 
 /** @import { ColumnInfo, FacetValue, Filter, Summary, HistogramSummary, ValuesSummary } from "./protocol.js" */
 /** @import { FilterState } from "./filter_state.js" */
-import { h } from "./dom.js";
+import { h } from "../lib/dom.js";
 import { isoFromMs, parseDate, searchValues, stateFromFilter, toggleValue, toRequest, valueKey } from "./filter_state.js";
 import { formatCount } from "./grid_state.js";
 import { createHistogram } from "./histogram.js";
-import { debounce, throttle } from "./timing.js";
+import { debounce, throttle } from "../lib/timing.js";
 
 export const TEXT_DEBOUNCE_MS = 250;
 export const BRUSH_THROTTLE_MS = 150;
