@@ -55,8 +55,8 @@ class CacheBrowser(StrictWidget):
     max_workers
         Files downloaded at the same time.
 
-    Synced state (mirrored by ``@typedef Model`` in ``js/src/cache_browser/cache_browser.js``); only Python
-    writes it, from the kernel thread or the update thread (one lock for both):
+    Synced state (mirrored by ``@typedef Model`` in ``js/src/cache_browser/cache_browser.js``);
+    only Python writes it, from the kernel thread or the update thread (one lock for both):
 
     ===============  ================  =========================================================
     trait            wire type         meaning
@@ -126,6 +126,9 @@ class CacheBrowser(StrictWidget):
         self._unsubscribe = self._queue.subscribe(self._on_job)
         self._ticker = Ticker(self._tick, interval=0.2, name="vbn-cache-browser")
         self.on_msg(self._on_msg)
+
+    def _trait_lock(self) -> threading.RLock:
+        return self._lock
 
     def __repr__(self) -> str:
         t_ = self.totals

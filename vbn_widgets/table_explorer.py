@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -12,13 +10,13 @@ import pandas as pd
 import traitlets as t
 
 from ._base import StrictWidget
+from ._errors import show_error, shown
+from ._messages import Handler, Reply, RequestError, dispatch, need_int
 from ._page_codec import encode_cells
 from ._static import STATIC
 from ._variables import check_variable_name, write_variable
 from .engine import SpecError, TableEngine
 from .engine.kinds import FILTER_KIND
-
-log = logging.getLogger(__name__)
 
 _TABLE_GETTERS = {
     "units": "get_unit_table",
@@ -31,27 +29,6 @@ MAX_PAGE = 500
 MAX_ROWS_PER_SELECT = 10_000
 MAX_SUMMARY_COLUMNS = 64
 MAX_SORT_KEYS = 8
-
-
-def _shown(method):
-    """Python-side errors are raised and also shown in the widget's status line."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            result = method(self, *args, **kwargs)
-        except (SpecError, ValueError, KeyError, TypeError) as err:
-            self.set_trait("error", str(err)[:500])
-            raise
-        if self.error:
-            self.set_trait("error", "")
-        return result
-
-    return wrapper
-
-
-class RequestError(ValueError):
-    """A message from the front end that cannot be honoured; the reply names what is wrong."""
 
 
 def as_frame(data: object, cache: object = None) -> pd.DataFrame:
@@ -69,13 +46,6 @@ def as_frame(data: object, cache: object = None) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _int(content: Mapping, key: str, low: int, high: int) -> int:
-    value = content.get(key)
-    if type(value) is not int or not low <= value <= high:
-        raise RequestError(f"{key!r} must be an integer in [{low}, {high}], got {value!r:.40}")
-    return value
-
-
 class TableExplorer(StrictWidget):
     """A table in a virtualized grid: filter, sort and select rows, export them to variables.
 
@@ -90,8 +60,8 @@ class TableExplorer(StrictWidget):
     export_to
         Name of a notebook variable that always holds the filtered table.
 
-    Synced state (mirrored by ``@typedef Model`` in ``js/src/table_explorer/table_explorer.js``); the front end
-    only reads it and asks for everything else by message:
+    Synced state (mirrored by ``@typedef Model`` in ``js/src/table_explorer/table_explorer.js``);
+    the front end only reads it and asks for everything else by message:
 
     ==================  ================  ========================================================
     trait               wire type         meaning
@@ -124,7 +94,6 @@ class TableExplorer(StrictWidget):
     filters = t.Dict().tag(sync=True)
     sort = t.List(t.List(t.Unicode()), read_only=True).tag(sync=True)
     revision = t.Int(0, read_only=True).tag(sync=True)
-    error = t.Unicode("", read_only=True).tag(sync=True)
     row_height = t.Int(26, min=16, max=64).tag(sync=True)
     title = t.Unicode("").tag(sync=True)
 
@@ -179,7 +148,7 @@ class TableExplorer(StrictWidget):
         try:
             self.engine.set_spec(proposal["value"])
         except SpecError as err:
-            self.set_trait("error", str(err)[:500])
+            show_error(self, err)
             raise t.TraitError(str(err)) from None
         return self.engine.spec.to_json()
 
@@ -203,7 +172,7 @@ class TableExplorer(StrictWidget):
         """
         return self.engine.to_code("df")
 
-    @_shown
+    @shown
     def restrict(self, index: pd.Index | np.ndarray | None, code: str | None = None) -> None:
         """Let only the rows whose index label is in ``index`` take part; None: every row.
 
@@ -219,7 +188,7 @@ class TableExplorer(StrictWidget):
         self.set_trait("row_count", self.engine.restricted_count)
         self._publish()
 
-    @_shown
+    @shown
     def set_filter(self, column: str, **fields: Any) -> None:
         """Filter one column, e.g. ``set_filter("snr", min=1)``; the kind follows the column's."""
         info = {c.name: c for c in self.engine.columns}.get(column)
@@ -228,23 +197,23 @@ class TableExplorer(StrictWidget):
         self.engine.set_filter({"column": column, "kind": FILTER_KIND[info.kind], **fields})
         self._publish()
 
-    @_shown
+    @shown
     def clear_filter(self, column: str) -> None:
         self.engine.clear_filter(column)
         self._publish()
 
-    @_shown
+    @shown
     def clear_filters(self) -> None:
         self.engine.clear_filters()
         self._publish()
 
-    @_shown
+    @shown
     def sort_by(self, *keys: str | tuple[str, bool]) -> None:
         """Sort by columns (``"snr"`` ascending, or ``("snr", False)`` descending)."""
         self.engine.set_sort([(k, True) if isinstance(k, str) else k for k in keys])
         self._publish()
 
-    @_shown
+    @shown
     def select(self, labels: object) -> None:
         """Select rows by index label (replacing the selection)."""
         positions = self.engine.frame.index.get_indexer(pd.Index(labels))
@@ -256,7 +225,7 @@ class TableExplorer(StrictWidget):
         self._selected = chosen
         self._publish(rows_changed=False)
 
-    @_shown
+    @shown
     def export(self, name: str, what: str = "filtered") -> None:
         """Write the filtered table or the selected rows to the notebook variable ``name``."""
         check_variable_name(name)
@@ -269,33 +238,9 @@ class TableExplorer(StrictWidget):
 
     # messages from the front end
     def _on_msg(self, _widget: object, content: object, _buffers: object) -> None:
-        request_id = content.get("id") if isinstance(content, dict) else None
-        if not isinstance(request_id, str) or len(request_id) > 64:
-            request_id = None
-        try:
-            if not isinstance(content, dict):
-                raise RequestError("a message must be a JSON object")
-            kind = content.get("kind")
-            handler = self._handlers().get(kind) if isinstance(kind, str) else None
-            if handler is None:
-                raise RequestError(f"unknown message kind {kind!r:.40}")
-            if request_id is None:
-                raise RequestError(f"{kind}: 'id' must be a string of at most 64 characters")
-            reply, buffers = handler(content)
-        except (RequestError, SpecError) as err:
-            self._reply_error(request_id, str(err))
-            return
-        except Exception as err:  # the browser is untrusted: nothing it sends may escape
-            log.exception("TableExplorer could not handle a message")
-            self._reply_error(request_id, f"internal error: {type(err).__name__}: {err}")
-            return
-        self.send({**reply, "id": request_id}, buffers=buffers)
+        dispatch(self, content, self._handlers())
 
-    def _reply_error(self, request_id: str | None, message: str) -> None:
-        self.set_trait("error", message[:500])
-        self.send({"kind": "error", "id": request_id, "message": message[:500]})
-
-    def _handlers(self) -> dict[str, Callable[[Mapping], tuple[dict, list]]]:
+    def _handlers(self) -> dict[str, Handler]:
         return {
             "page": self._page,
             "summary": self._summary,
@@ -306,30 +251,24 @@ class TableExplorer(StrictWidget):
             "select": self._select_msg,
         }
 
-    def _ok(self, kind: str, **fields: Any) -> tuple[dict, list]:
-        if self.error:
-            self.set_trait("error", "")
-        return {"kind": f"{kind}:ok", **fields}, []
-
-    def _page(self, content: Mapping) -> tuple[dict, list]:
-        offset = _int(content, "offset", 0, 2**31)
-        limit = _int(content, "limit", 1, MAX_PAGE)
+    def _page(self, content: Mapping) -> Reply:
+        offset = need_int(content, "offset", 0, 2**31)
+        limit = need_int(content, "limit", 1, MAX_PAGE)
         positions = self.engine.order[offset : offset + limit]
         frame = self.engine.frame
         rows = frame.iloc[positions]
         cells = encode_cells(rows.index, [rows[c] for c in frame.columns])
         selected = self._selected[positions].astype(np.uint8).tobytes()
-        reply, _ = self._ok(
-            "page",
-            revision=self.revision,
-            offset=offset,
-            total=self.engine.filtered_count,
-            n_rows=len(positions),
-            columns=[c.name for c in self.engine.columns],
-        )
+        reply = {
+            "revision": self.revision,
+            "offset": offset,
+            "total": self.engine.filtered_count,
+            "n_rows": len(positions),
+            "columns": [c.name for c in self.engine.columns],
+        }
         return reply, [cells, selected]
 
-    def _summary(self, content: Mapping) -> tuple[dict, list]:
+    def _summary(self, content: Mapping) -> Reply:
         names = content.get("columns")
         known = {c.name for c in self.engine.columns}
         if (
@@ -350,28 +289,27 @@ class TableExplorer(StrictWidget):
                     buffers.append(np.ascontiguousarray(out[key], dtype="<i4").tobytes())
                     out[key] = len(buffers) - 1
             summaries.append(out)
-        reply, _ = self._ok("summary", revision=self.revision, summaries=summaries)
-        return reply, buffers
+        return {"revision": self.revision, "summaries": summaries}, buffers
 
-    def _set_filter_msg(self, content: Mapping) -> tuple[dict, list]:
+    def _set_filter_msg(self, content: Mapping) -> Reply:
         self.engine.set_filter(content.get("filter"))
         self._publish()
-        return self._ok("set-filter")
+        return {}
 
-    def _clear_filter_msg(self, content: Mapping) -> tuple[dict, list]:
+    def _clear_filter_msg(self, content: Mapping) -> Reply:
         column = content.get("column")
         if not isinstance(column, str):
             raise RequestError("'column' must be a string")
         self.engine.clear_filter(column)
         self._publish()
-        return self._ok("clear-filter")
+        return {}
 
-    def _clear_filters_msg(self, _content: Mapping) -> tuple[dict, list]:
+    def _clear_filters_msg(self, _content: Mapping) -> Reply:
         self.engine.clear_filters()
         self._publish()
-        return self._ok("clear-filters")
+        return {}
 
-    def _sort_msg(self, content: Mapping) -> tuple[dict, list]:
+    def _sort_msg(self, content: Mapping) -> Reply:
         keys = content.get("keys")
         if not isinstance(keys, list) or len(keys) > MAX_SORT_KEYS:
             raise RequestError(f"'keys' must be a list of at most {MAX_SORT_KEYS} keys")
@@ -387,9 +325,9 @@ class TableExplorer(StrictWidget):
             parsed.append((key[0], key[1] == "asc"))
         self.engine.set_sort(parsed)
         self._publish()
-        return self._ok("sort")
+        return {}
 
-    def _select_msg(self, content: Mapping) -> tuple[dict, list]:
+    def _select_msg(self, content: Mapping) -> Reply:
         op = content.get("op")
         order = self.engine.order
         chosen = self._selected.copy()
@@ -407,8 +345,8 @@ class TableExplorer(StrictWidget):
             else:
                 chosen[picked] = True
         elif op == "range":
-            start = _int(content, "from", 0, max(len(order) - 1, 0))
-            stop = _int(content, "to", 0, max(len(order) - 1, 0))
+            start = need_int(content, "from", 0, max(len(order) - 1, 0))
+            stop = need_int(content, "to", 0, max(len(order) - 1, 0))
             if not len(order):
                 raise RequestError("no rows to select")
             low, high = min(start, stop), max(start, stop)
@@ -421,4 +359,4 @@ class TableExplorer(StrictWidget):
             raise RequestError(f"'op' must be set, toggle, add, range, all or none, got {op!r:.40}")
         self._selected = chosen
         self._publish(rows_changed=False)
-        return self._ok("select", selected_count=int(chosen.sum()))
+        return {"selected_count": int(chosen.sum())}

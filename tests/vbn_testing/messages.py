@@ -24,3 +24,15 @@ def ask(widget, sent, kind: str, **fields) -> dict:
     (reply,) = replies(sent)[before:]
     assert reply["id"] == f"r-{kind}"
     return reply
+
+
+def update(widget, state: object, buffer_paths: object = ()) -> None:
+    """Deliver one widget ``update`` (a front end setting traits) through the comm handler."""
+    widget._handle_msg(
+        {
+            "content": {
+                "data": {"method": "update", "state": state, "buffer_paths": list(buffer_paths)}
+            },
+            "buffers": [],
+        }
+    )
