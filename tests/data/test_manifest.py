@@ -13,6 +13,7 @@ from vbn_widgets.data.manifest import (
     sort_manifest_names,
     split_url,
 )
+from vbn_widgets.data.manifest_rules import group_is_clean
 
 V030 = "vbn_v0.3.0/visual-behavior-neuropixels_project_manifest_v0.3.0.json"
 URL = "https://visual-behavior-neuropixels-data.s3.us-west-2.amazonaws.com/visual-behavior-neuropixels/{}"
@@ -177,3 +178,49 @@ def test_compare_reports_changed_added_removed_renamed():
     )
     assert compare(old, old).changed == ()
     assert str(compare(old, old)) == "The two manifests are equivalent"
+
+
+def real_v040_entries(realdata) -> list[dict]:
+    lines = (realdata / "vbn_v0.4.0" / "manifest_v0.4.0_download_urls.txt").read_text().split()
+    return [
+        {"url": url, "version_id": vid, "file_hash": "ab" * 64}
+        for url, vid in (line.split("?versionId=") for line in lines)
+    ]
+
+
+def test_real_v040_keys_pass_every_rule_in_the_fast_check(realdata):
+    """All 4,298 real keys pass the all-at-once check, not only the entry-by-entry one."""
+    values = real_v040_entries(realdata)
+    assert len(values) == 4298
+    assert group_is_clean(values, "visual-behavior-neuropixels")
+    raw = manifest_dict("0.4.0", data={str(i): v for i, v in enumerate(values[5:])})
+    manifest = Manifest.from_dict(raw, "m")
+    assert len(manifest.data_files) == 4293
+    assert manifest.data_entry(1022).relative_path == (
+        "behavior_only_sessions/1055198750/behavior_session_1055198750.nwb"
+    )
+
+
+_KEY_CHARS = st.sampled_from(["a", "7", "/", ".", "..", "\\", "\x00", "\x1b", "\x85", "é", "-"])
+
+
+@given(
+    rest=st.lists(_KEY_CHARS, max_size=12).map("".join),
+    long_part=st.sampled_from(["", "b" * 255, "b" * 256, "é" * 128]),
+    vid=st.sampled_from(["v1", "", ".", "..", "a/b", "a\\b", "x" * 1024, "x" * 1025, "é", "K.a_Z"]),
+)
+def test_fast_and_entry_checks_agree(rest, long_part, vid):
+    value = entry(long_part + rest, vid=vid)
+    try:
+        raw = manifest_dict("0.4.0", data={"1": value})
+        built = Manifest.from_dict(raw, "m", lazy=True).data_entry(1)
+    except ManifestError:
+        built = None
+    fast = group_is_clean([value], "visual-behavior-neuropixels")
+    if fast:  # the fast check never passes what the entry check refuses...
+        assert built is not None
+    elif value["url"].isascii():  # ...and, on ASCII, refuses only that (else it defers)
+        assert built is None
+    if built is not None:  # a clean key names a path inside the version folder
+        parts = built.relative_path.split("/")
+        assert all(p not in {"", ".", ".."} and "\\" not in p for p in parts)

@@ -93,3 +93,23 @@ def test_malformed_csv_names_file_column_and_line(realdata, tmp_path, mutate, me
         tables.load_table(bad, "probes", sidecars)
     assert str(bad) in str(err.value)
     assert not sidecars.exists()  # nothing half-built is left behind
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [(2, "yesterday"), (4, "2021-13-45 25:00:00+00:00"), (3, "2021-02-30 00:00:00+00:00")],
+)
+def test_unparsable_date_names_file_column_line_and_value(demo_release, tmp_path, line, value):
+    sessions = demo_release / "visual-behavior-neuropixels/project_metadata/ecephys_sessions.csv"
+    lines = sessions.read_text().splitlines()
+    date = lines[line - 1].split(",")[2]
+    lines[line - 1] = lines[line - 1].replace(date, value, 1)
+    bad = tmp_path / "ecephys_sessions.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TableError) as err:
+        tables.load_table(bad, "ecephys_sessions", tmp_path / "sidecars")
+    assert str(err.value) == (
+        f"{bad}: column 'date_of_acquisition' expects a UTC timestamp such as "
+        f"'2020-08-19 14:47:08.574000+00:00', line {line}: {value!r}"
+    )
+    assert not (tmp_path / "sidecars").exists()

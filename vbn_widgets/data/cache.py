@@ -19,9 +19,9 @@ from .cache_tables import TableAccess
 from .download import FileProgress, ProgressCallback, RetryPolicy, fetch_verified
 from .errors import ManifestError, ReadOnlyCacheError, VBNDataError
 from .files import FileState, FileStates, FileStatus
-from .layout import CacheLayout, StaticLayout, atomic_write_bytes
+from .layout import CacheLayout, StaticLayout, atomic_write_bytes, check_cache_folder
 from .manifest import BUCKET, FileEntry, Manifest, ManifestDiff, compare, sort_manifest_names
-from .sources import MirrorSource, S3Source, Source
+from .sources import MANIFEST_DIR, MirrorSource, S3Source, Source
 from .spec import read_spec, source_from_spec, source_spec, spec_path, write_spec
 
 if TYPE_CHECKING:
@@ -79,6 +79,9 @@ class VBNCache(TableAccess):
     def from_local_cache(
         cls, cache_dir: str | os.PathLike[str], use_static_cache: bool = False
     ) -> VBNCache:
+        """Open what is on disk, never downloading; CacheFolderError at once when ``cache_dir``
+        holds no cache (or, with ``use_static_cache``, no mounted copy of the bucket)."""
+        check_cache_folder(Path(cache_dir).expanduser(), static=use_static_cache)
         return cls(cache_dir, static=use_static_cache)
 
     @classmethod
@@ -149,7 +152,8 @@ class VBNCache(TableAccess):
                 f"available: {self.list_all_downloaded_manifests()}"
             )
         data = self.source.read_manifest(name)
-        manifest = Manifest.from_bytes(data, name, source=f"{self.source.description}/{name}")
+        where = f"{self.source.description}: {MANIFEST_DIR}{name}"
+        manifest = Manifest.from_bytes(data, name, source=where)
         assert isinstance(self.layout, CacheLayout)
         atomic_write_bytes(local, data)  # only once it has parsed: a bad one never lands
         return manifest
@@ -279,8 +283,8 @@ class VBNCache(TableAccess):
                 "which never downloads; use VBNCache.from_s3_cache or from_mirror"
             )
         if status.state is FileState.MISSING:
-            twin = layout.find_by_hash(entry.file_hash)
-            if twin is not None and twin.resolve() != final.resolve():
+            twin = layout.find_by_hash(entry.file_hash)  # resolved, inside the cache
+            if twin is not None and twin != final.resolve():
                 final.parent.mkdir(parents=True, exist_ok=True)
                 try:
                     final.symlink_to(twin)  # as AllenSDK reuses an unchanged file

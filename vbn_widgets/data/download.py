@@ -28,6 +28,7 @@ from tenacity import (
 from .errors import DownloadCancelled, DownloadError, HashMismatchError
 from .layout import CacheLayout, hash_file
 from .manifest import FileEntry
+from .manifest_rules import shown
 from .sources import Source, Stream, TransientSourceError
 
 
@@ -154,6 +155,7 @@ def fetch_verified(
 ) -> Path:
     """Download ``entry`` to ``final`` (verified, atomic), unless a verified copy is there."""
     retry = retry or RetryPolicy()
+    layout.check(final, f"key {shown(entry.key)}")  # the caller's path, checked again here
     final.parent.mkdir(parents=True, exist_ok=True)
     part = layout.part_path(final, entry)
     lock = layout.file_lock(final)

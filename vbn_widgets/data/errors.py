@@ -43,3 +43,12 @@ class ReadOnlyCacheError(VBNDataError, FileNotFoundError):
 
     Also a FileNotFoundError, which is what AllenSDK's local caches raise in this case.
     """
+
+
+class UnsafePathError(VBNDataError):
+    """A local path would lie outside its cache folder (or static mount), through a hostile
+    manifest key, a download record or a symlink; nothing was read, written or deleted there."""
+
+
+class CacheFolderError(VBNDataError, FileNotFoundError):
+    """The folder given as a cache or a mount holds no cache: nothing to open there."""

@@ -10,6 +10,10 @@
       .vbn_widgets/              our own additions (locks, table sidecars); AllenSDK ignores it
 
 Static mode reads a read-only mirror of the bucket (``cache_dir/<project>/...``) and never writes.
+
+Every path computed here is checked to lie inside its folder (``check``): the manifest's keys are
+validated when it is read, and this is the second wall, against symlinks on the way (a link to
+another version's file inside the cache, as AllenSDK makes them, is fine).
 """
 
 from __future__ import annotations
@@ -24,8 +28,17 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from .errors import VBNDataError
-from .manifest import PROJECT, FileEntry, Manifest, is_manifest_name, sort_manifest_names
+from .errors import CacheFolderError, UnsafePathError, VBNDataError
+from .manifest import (
+    MANIFEST_PREFIX,
+    PROJECT,
+    FileEntry,
+    Manifest,
+    is_manifest_name,
+    sort_manifest_names,
+)
+from .manifest_rules import shown
+from .paths import escape_of, within
 
 DOWNLOADED_DATA = "_downloaded_data.json"
 LAST_USED = "_manifest_last_used.txt"
@@ -57,7 +70,65 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-class CacheLayout:
+def check_cache_folder(folder: Path, *, static: bool) -> None:
+    """CacheFolderError, saying what was looked for and what to do, unless ``folder`` holds a
+    cache (a manifest or _manifest_last_used.txt) or, ``static``, a copy of the bucket. One
+    listdir: nothing is parsed."""
+    folder = folder.absolute()
+    manifests = f"{PROJECT}/manifests/"
+    download = f"To download into it, use VBNCache.from_s3_cache({str(folder)!r})"
+    on_disk = "to open a cache on disk, point from_local_cache to the folder that"
+    if not folder.is_dir():
+        what = "does not exist" if not folder.exists() else "is not a folder"
+        raise CacheFolderError(
+            f"{folder} {what}, so there is no cache to open. {download}; {on_disk} holds "
+            f"{LAST_USED} and the {MANIFEST_PREFIX}<version>.json files (or, for a mounted "
+            f"copy of the bucket, to the folder that holds {manifests} with use_static_cache=True)"
+        )
+    names = [p.name for p in folder.iterdir()]
+    looks_cached = LAST_USED in names or any(map(is_manifest_name, names))
+    mounted = (folder / manifests).is_dir()
+    if static and not mounted:
+        hint = "; it looks like a cache folder: drop use_static_cache=True" if looks_cached else ""
+        raise CacheFolderError(
+            f"{folder} is no mounted copy of the bucket: it has no {manifests} folder. Point to "
+            f"the folder that holds {PROJECT}/ (the top of the bucket's copy){hint}"
+        )
+    if not static and not looks_cached:
+        hint = (
+            f"; it holds {manifests}, so it looks like a mounted copy of the bucket: pass "
+            "use_static_cache=True"
+            if mounted
+            else " (a mounted copy of the bucket opens with use_static_cache=True)"
+        )
+        raise CacheFolderError(
+            f"{folder} holds no VBN cache: it has no {MANIFEST_PREFIX}<version>.json and no "
+            f"{LAST_USED}. {download}; {on_disk} from_s3_cache (or AllenSDK) downloaded "
+            f"into{hint}"
+        )
+
+
+class _Walled:
+    """A folder whose paths may not lead out of it."""
+
+    root: Path
+    room = "the cache folder"
+
+    def check(self, path: Path, what: str) -> Path:
+        """``path`` if it stays inside ``root``; UnsafePathError naming ``what`` if not."""
+        escape = escape_of(self.root, path)
+        if escape is not None:
+            raise UnsafePathError(
+                f"{what}: its local path {escape[:1000]} outside {self.room} {self.root}; "
+                "nothing was read, written or deleted there"
+            )
+        return path
+
+    def entry_path(self, manifest: Manifest, entry: FileEntry, relative: str) -> Path:
+        return self.check(self.root / relative, f"{manifest.source}: key {shown(entry.key)}")
+
+
+class CacheLayout(_Walled):
     """Paths and bookkeeping files of one writable, AllenSDK-compatible cache folder."""
 
     def __init__(self, cache_dir: str | os.PathLike[str]) -> None:
@@ -68,7 +139,12 @@ class CacheLayout:
         return self.root / name
 
     def local_path(self, manifest: Manifest, entry: FileEntry) -> Path:
-        return self.root / manifest.version_folder / entry.relative_path
+        """Where AllenSDK keeps ``entry``; UnsafePathError if that leads out of the cache."""
+        return self.entry_path(manifest, entry, f"{manifest.version_folder}/{entry.relative_path}")
+
+    def private_path(self, *parts: str) -> Path:
+        """A path under ``.vbn_widgets/``, which must be a real folder of the cache."""
+        return self.check(self.root.joinpath(PRIVATE_DIR, *parts), f"{PRIVATE_DIR}/")
 
     def part_path(self, final: Path, entry: FileEntry) -> Path:
         # Keyed by hash so a partial download of one version is never resumed into another.
@@ -76,10 +152,10 @@ class CacheLayout:
 
     def lock_path(self, target: Path) -> Path:
         tag = blake2b(str(target).encode(), digest_size=16).hexdigest()
-        return self.root / PRIVATE_DIR / "locks" / f"{tag}.lock"
+        return self.private_path("locks", f"{tag}.lock")
 
     def sidecar_dir(self) -> Path:
-        return self.root / PRIVATE_DIR / "tables"
+        return self.private_path("tables")
 
     def file_lock(self, target: Path) -> FileLock:
         """The inter-process lock of ``target`` (not yet acquired)."""
@@ -176,15 +252,21 @@ class CacheLayout:
         return removed
 
     def find_by_hash(self, file_hash: str) -> Path | None:
-        """An existing file recorded with this hash, for reuse across versions."""
+        """An existing file of the cache recorded with this hash, for reuse across versions,
+        resolved. A record (AllenSDK's or a hostile one) of a file elsewhere is never used."""
+        base = str(self.root)
         for path, recorded in self.read_downloaded().items():
-            if recorded == file_hash and Path(path).is_file():
-                return Path(path)
+            if recorded == file_hash and Path(path).is_absolute():
+                real = os.path.realpath(path)
+                if within(real, base) and real != base and Path(real).is_file():
+                    return Path(real)
         return None
 
 
-class StaticLayout:
+class StaticLayout(_Walled):
     """A read-only mirror of the bucket (``root/<project>/...``); nothing here is ever written."""
+
+    room = "the mount"
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).expanduser().resolve()
@@ -195,8 +277,8 @@ class StaticLayout:
     def manifest_path(self, name: str) -> Path:
         return self.manifest_dir() / name
 
-    def local_path(self, _manifest: Manifest, entry: FileEntry) -> Path:
-        return self.root / entry.key
+    def local_path(self, manifest: Manifest, entry: FileEntry) -> Path:
+        return self.entry_path(manifest, entry, entry.key)
 
     def downloaded_manifests(self) -> list[str]:
         folder = self.manifest_dir()

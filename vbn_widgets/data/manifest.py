@@ -10,6 +10,17 @@ from dataclasses import dataclass
 from packaging.version import InvalidVersion, Version
 
 from .errors import ManifestError
+from .manifest_rules import (
+    URL,
+    file_hash_problem,
+    file_id_problem,
+    group_is_clean,
+    key_problem,
+    project_name_problem,
+    semver_problem,
+    shown,
+    version_id_problem,
+)
 
 PROJECT = "visual-behavior-neuropixels"
 BUCKET = "visual-behavior-neuropixels-data"
@@ -19,7 +30,6 @@ METADATA_TABLES = ("units", "probes", "channels", "ecephys_sessions", "behavior_
 _MANIFEST_NAME = re.compile(
     rf"^{re.escape(MANIFEST_PREFIX)}(?P<version>[0-9][0-9A-Za-z.+-]*)\.json$"
 )
-_HASH = re.compile(r"^[0-9a-f]{128}$")
 
 
 def manifest_file_name(version: str) -> str:
@@ -63,86 +73,96 @@ class FileEntry:
 
     @property
     def relative_path(self) -> str:
-        """Key without the project prefix: the path under a version folder of the cache."""
-        prefix = f"{PROJECT}/"
-        return self.key[len(prefix) :] if self.key.startswith(prefix) else self.key
+        """Key without its first folder (the project's, as AllenSDK strips it): the path under
+        a version folder of the cache."""
+        return self.key.split("/", 1)[1] if "/" in self.key else self.key
 
 
-_URL = (
-    r"https://(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3[.-]?[a-z0-9.-]*?amazonaws\.com/(?P<key>[^?#\s]+)"
-)
-_URL_ONE = re.compile(_URL)
-_URL_LINES = re.compile(rf"^{_URL}$", re.MULTILINE)
-_HASH_LINES = re.compile(r"(?:[0-9a-fA-F]{128}\n)*[0-9a-fA-F]{128}")
+_URL_ONE = re.compile(URL)
 
 
 def split_url(url: str) -> tuple[str, str]:
     """(bucket, key) of an S3 https URL as manifests write them."""
     match = _URL_ONE.fullmatch(url)
     if not match:
-        raise ValueError(f"{url!r} is not an https URL of an object in an S3 bucket")
+        raise ValueError(f"{shown(url)} is not an https URL of an object in an S3 bucket")
     return match["bucket"], match["key"]
 
 
-def _entry(source: str, where: str, name: str, raw: object) -> FileEntry:
+def _entry(source: str, where: str, name: str, raw: object, project_name: str) -> FileEntry:
+    """One checked entry; a ManifestError naming the manifest, the entry and the field if not."""
+    place = f"{source}: {where}[{shown(name, 40)}]"
     if not isinstance(raw, Mapping):
-        raise ManifestError(f"{source}: {where}[{name!r}] must be an object, got {raw!r:.80}")
+        raise ManifestError(f"{place} must be an object, got {shown(raw, 80)}")
     missing = [k for k in ("url", "file_hash") if not isinstance(raw.get(k), str)]
     if missing:
-        raise ManifestError(f"{source}: {where}[{name!r}] lacks string field(s) {missing}")
+        raise ManifestError(f"{place} lacks string field(s) {missing}")
     version_id = raw.get("version_id")
-    if version_id is not None and not isinstance(version_id, str):
-        raise ManifestError(f"{source}: {where}[{name!r}].version_id must be a string")
+    problem = version_id_problem(version_id)
+    if problem:
+        raise ManifestError(f"{place}.version_id {problem}")
     file_hash = raw["file_hash"].lower()
-    if not _HASH.match(file_hash):
-        raise ManifestError(
-            f"{source}: {where}[{name!r}].file_hash {raw['file_hash']!r:.40} is not a BLAKE2b "
-            "hex digest (128 hex characters)"
-        )
+    problem = file_hash_problem(file_hash)
+    if problem:
+        raise ManifestError(f"{place}.file_hash {problem}")
     try:
         bucket, key = split_url(raw["url"])
     except ValueError as err:
-        raise ManifestError(f"{source}: {where}[{name!r}]: {err}") from None
-    if ".." in key.split("/"):
-        raise ManifestError(f"{source}: {where}[{name!r}] key {key!r} escapes the release")
+        raise ManifestError(f"{place}.url: {err}") from None
+    problem = key_problem(key, project_name)
+    if problem:
+        raise ManifestError(f"{place}.url: the key {shown(key)} {problem}")
     return FileEntry(name, raw["url"], version_id, file_hash, bucket, key)
 
 
-def _validate_group(source: str, where: str, group: dict) -> None:
-    """Check every entry of a group; a few passes in C for the ~4,300 entries of a release."""
-    values = list(group.values())
-    fast_ok = all(
-        type(v) is dict
-        and type(v.get("url")) is str
-        and type(v.get("file_hash")) is str
-        and type(v.get("version_id", "")) is str
-        for v in values
-    )
-    if fast_ok and values:
-        urls = "\n".join(v["url"] for v in values)
-        fast_ok = (
-            len(_URL_LINES.findall(urls)) == len(values)
-            and "/../" not in urls.replace("\n", "/")
-            and "/..\n" not in urls + "\n"
-            and _HASH_LINES.fullmatch("\n".join(v["file_hash"] for v in values)) is not None
-        )
-    if not fast_ok:
+def _checked_entry(name: str, raw: dict) -> FileEntry:
+    """An entry of a group that ``_validate_group`` passed as a whole."""
+    bucket, key = split_url(raw["url"])
+    return FileEntry(name, raw["url"], raw.get("version_id"), raw["file_hash"].lower(), bucket, key)
+
+
+def _validate_group(source: str, where: str, group: dict, project_name: str) -> None:
+    """Check every entry of a group: all at once when they are clean, else one by one."""
+    if not group_is_clean(list(group.values()), project_name):
         for name, raw in group.items():
-            _entry(source, where, str(name), raw)  # raises, naming the first bad entry
+            _entry(source, where, str(name), raw, project_name)  # raises, naming the first bad one
+
+
+def _check_top(source: str, raw: dict) -> None:
+    """The fields that name folders (project_name, manifest_version) and the data file ids."""
+    needed = ("project_name", "manifest_version", "metadata_files", "data_files")
+    missing = [k for k in needed if k not in raw]
+    if missing:
+        raise ManifestError(f"{source}: missing top-level key(s) {missing}")
+    problem = project_name_problem(raw["project_name"])
+    if problem:
+        raise ManifestError(f"{source}: project_name {problem}")
+    problem = semver_problem(raw["manifest_version"])
+    if problem:
+        raise ManifestError(f"{source}: manifest_version {problem}")
+    if not isinstance(raw["metadata_files"], dict) or not isinstance(raw["data_files"], dict):
+        raise ManifestError(f"{source}: metadata_files and data_files must be objects")
+    for key in raw["data_files"]:
+        problem = file_id_problem(key)
+        if problem:
+            raise ManifestError(f"{source}: data_files key {problem}")
 
 
 class Manifest:
     """A parsed, validated manifest. ``source`` names where it came from, for error messages."""
 
-    def __init__(self, name: str, raw: dict, source: str, version: Version) -> None:
+    def __init__(
+        self, name: str, raw: dict, source: str, version: Version, checked: Iterable[str] = ()
+    ) -> None:
         self.name = name
         self.raw = raw
         self.source = source
         self.version = version
-        self.project_name = str(raw["project_name"])
+        self.project_name: str = raw["project_name"]  # checked: a safe folder name
         self.data_pipeline = tuple(p for p in raw.get("data_pipeline", []) if isinstance(p, dict))
         self._data_ids = {int(k): k for k in raw["data_files"]}
         self._built: dict[str, FileEntry] = {}
+        self._checked = set(checked)  # groups whose every entry passed; others are checked on use
 
     def __repr__(self) -> str:
         return f"Manifest({self.name!r}, {len(self._data_ids)} data files)"
@@ -175,31 +195,29 @@ class Manifest:
         source = source or name
         if not isinstance(raw, dict):
             raise ManifestError(f"{source}: top level must be a JSON object")
-        needed = ("project_name", "manifest_version", "metadata_files", "data_files")
-        missing = [k for k in needed if k not in raw]
-        if missing:
-            raise ManifestError(f"{source}: missing top-level key(s) {missing}")
-        if not isinstance(raw["metadata_files"], dict) or not isinstance(raw["data_files"], dict):
-            raise ManifestError(f"{source}: metadata_files and data_files must be objects")
-        try:
-            version = Version(str(raw["manifest_version"]))
-        except InvalidVersion:
-            raise ManifestError(
-                f"{source}: manifest_version {raw['manifest_version']!r} is not a version"
-            ) from None
-        for key in raw["data_files"]:
-            if not key.lstrip("-").isdigit():
-                raise ManifestError(f"{source}: data_files key {key!r} is not an integer")
-        _validate_group(source, "metadata_files", raw["metadata_files"])
+        _check_top(source, raw)
+        project_name = raw["project_name"]
+        _validate_group(source, "metadata_files", raw["metadata_files"], project_name)
         if not lazy:
-            _validate_group(source, "data_files", raw["data_files"])
-        return cls(name, raw, source, version)
+            _validate_group(source, "data_files", raw["data_files"], project_name)
+        checked = ("metadata_files",) if lazy else ("metadata_files", "data_files")
+        return cls(name, raw, source, Version(raw["manifest_version"]), checked)
 
     def _build(self, group: str, key: str) -> FileEntry:
         tag = f"{group}/{key}"
         if tag not in self._built:
-            self._built[tag] = _entry(self.source, group, key, self.raw[group][key])
+            raw = self.raw[group][key]
+            if group in self._checked:
+                self._built[tag] = _checked_entry(key, raw)
+            else:
+                self._built[tag] = _entry(self.source, group, key, raw, self.project_name)
         return self._built[tag]
+
+    def _check(self, group: str) -> None:
+        """Check a whole group at once (faster than entry by entry), naming the first fault."""
+        if group not in self._checked:
+            _validate_group(self.source, group, self.raw[group], self.project_name)
+            self._checked.add(group)
 
     @property
     def metadata_files(self) -> dict[str, FileEntry]:
@@ -207,26 +225,27 @@ class Manifest:
 
     @property
     def data_files(self) -> dict[int, FileEntry]:
+        self._check("data_files")
         return {i: self._build("data_files", k) for i, k in self._data_ids.items()}
 
     def metadata_entry(self, table: str) -> FileEntry:
         if table not in self.raw["metadata_files"]:
             raise ManifestError(
-                f"{self.name} has no metadata file {table!r}; "
-                f"it has {sorted(self.raw['metadata_files'])}"
+                f"{self.name} has no metadata file {shown(table, 80)}; "
+                f"it has {shown(sorted(self.raw['metadata_files']), 300)}"
             )
         return self._build("metadata_files", table)
 
     def data_entry(self, file_id: int | str | float) -> FileEntry:
         try:
             number = int(file_id)
-        except (TypeError, ValueError):
-            raise ManifestError(f"file_id {file_id!r} is not an integer") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ManifestError(f"file_id {shown(file_id, 60)} is not an integer") from None
         if number != file_id and not isinstance(file_id, str):
-            raise ManifestError(f"file_id {file_id!r} is not an integer")
+            raise ManifestError(f"file_id {shown(file_id, 60)} is not an integer")
         if number not in self._data_ids:
             raise ManifestError(
-                f"{self.name} has no data file with file_id {file_id!r} "
+                f"{self.name} has no data file with file_id {shown(file_id, 60)} "
                 "(ids refer to one manifest version only; -999 means no file)"
             )
         return self._build("data_files", self._data_ids[number])

@@ -66,9 +66,10 @@ class MirrorSource:
         self.root = Path(root).expanduser().resolve()
         self.description = f"mirror {self.root}"
         if not (self.root / MANIFEST_DIR).is_dir():
+            what = f"has no {MANIFEST_DIR} folder" if self.root.is_dir() else "does not exist"
             raise DownloadError(
-                f"{self.root} is not a release mirror: {MANIFEST_DIR} is missing "
-                "(make one with `vbn-widgets demo-data DIR`)"
+                f"{self.root} is not a release mirror: it {what}. Point to the folder that holds "
+                f"{PROJECT}/ laid out like the bucket (make one with `vbn-widgets demo-data DIR`)"
             )
 
     def list_manifest_names(self) -> list[str]:

@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import DownloadError, VBNDataError
+from .errors import DownloadError, UnsafePathError, VBNDataError
 from .layout import PRIVATE_DIR, atomic_write_bytes
+from .paths import escape_of
 from .sources import MirrorSource, S3Source, Source
 
 SOURCE_FILE = "source.json"
@@ -42,7 +43,11 @@ def source_spec(source: Source | None) -> dict | None:
 
 def write_spec(cache_dir: Path, spec: dict) -> None:
     """Write the spec atomically, unless the file already says exactly that."""
-    path = spec_path(cache_dir)
+    root = cache_dir.resolve()
+    path = spec_path(root)
+    escape = escape_of(root, path)
+    if escape is not None:
+        raise UnsafePathError(f"{SOURCE_FILE}: its path {escape} outside {root}; not written")
     data = json.dumps(spec, indent=2, sort_keys=True).encode()
     try:
         if path.read_bytes() == data:

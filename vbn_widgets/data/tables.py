@@ -115,6 +115,20 @@ def _as_int(path: Path, frame: pd.DataFrame, column: str, nullable: bool) -> Non
     frame[column] = pd.array(values, dtype="Int64") if nullable else values.astype("int64")
 
 
+def _as_dates(path: Path, column: pd.Series) -> pd.Series:
+    """UTC timestamps; a TableError naming the line (the header is line 1) and the value."""
+    try:
+        return pd.to_datetime(column, utc=True, format="ISO8601")
+    except (ValueError, TypeError, OverflowError) as err:
+        parsed = pd.to_datetime(column, utc=True, format="ISO8601", errors="coerce")
+        bad = np.flatnonzero((parsed.isna() & column.notna()).to_numpy())
+        where = f", line {int(bad[0]) + 2}: {str(column.iloc[bad[0]])[:80]!r}" if len(bad) else ""
+        raise TableError(
+            f"{path}: column {column.name!r} expects a UTC timestamp such as "
+            f"'2020-08-19 14:47:08.574000+00:00'{where or f' ({err})'}"
+        ) from None
+
+
 def parse_list_cell(path: Path, column: str, line: int, text: object) -> list:
     if text is None or (isinstance(text, float) and np.isnan(text)) or text == "":
         return []
@@ -151,10 +165,7 @@ def read_csv_typed(path: Path, table: str) -> pd.DataFrame:
         if kind in ("ids", "nullable_ints"):
             _as_int(path, frame, col, nullable=kind == "nullable_ints")
         elif kind == "dates":
-            try:
-                frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
-            except (ValueError, TypeError) as err:
-                raise TableError(f"{path}: column {col!r} expects UTC timestamps: {err}") from None
+            frame[col] = _as_dates(path, frame[col])
     index = frame[schema.index]
     if index.duplicated().any():
         dup = index[index.duplicated()].iloc[0]
