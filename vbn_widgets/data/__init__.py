@@ -5,12 +5,14 @@ from .catalog import Catalog, CatalogFile, CatalogSession, build_catalog
 from .download import FileProgress
 from .errors import (
     AccessDeniedError,
+    CacheFolderError,
     DownloadCancelled,
     DownloadError,
     HashMismatchError,
     ManifestError,
     ReadOnlyCacheError,
     TableError,
+    UnsafePathError,
     VBNDataError,
 )
 from .files import FileState, FileStatus
@@ -21,6 +23,7 @@ from .transfers import DownloadQueue, JobSnapshot, JobState, classify
 
 __all__ = [
     "AccessDeniedError",
+    "CacheFolderError",
     "Catalog",
     "CatalogFile",
     "CatalogSession",
@@ -42,6 +45,7 @@ __all__ = [
     "S3Source",
     "SizeBook",
     "TableError",
+    "UnsafePathError",
     "VBNCache",
     "VBNDataError",
     "build_catalog",
