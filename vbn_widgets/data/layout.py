@@ -188,7 +188,16 @@ class CacheLayout(_Walled):
 
     # _downloaded_data.json
     def read_downloaded(self) -> dict[str, str]:
+        """The records (a fresh dict); parsed again only when the file changed on disk."""
         path = self.root / DOWNLOADED_DATA
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return {}
+        signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        cached = getattr(self, "_records", None)
+        if cached is not None and cached[0] == signature:
+            return dict(cached[1])
         try:
             data = json.loads(path.read_bytes())
         except FileNotFoundError:
@@ -201,55 +210,70 @@ class CacheLayout(_Walled):
             isinstance(k, str) and isinstance(v, str) for k, v in data.items()
         ):
             raise VBNDataError(f"{path}: expected an object mapping paths to hash strings")
-        return data
+        self._records = (signature, data)
+        return dict(data)
+
+    def update_downloaded(
+        self, add: dict[str, str] | None = None, forget: set[str] = frozenset()
+    ) -> None:
+        """One read-modify-write of _downloaded_data.json under its lock: add records (path ->
+        hash; paths resolved) and drop path keys. Nothing is written when nothing changes."""
+        book = self.root / DOWNLOADED_DATA
+        add = {str(Path(k).resolve()): v for k, v in (add or {}).items()}
+        with self.lock(book):
+            data = self.read_downloaded()
+            before = len(data)
+            changed = any(data.get(k) != v for k, v in add.items())
+            data.update(add)
+            for key in forget:
+                data.pop(key, None)
+            if not changed and len(data) == before:
+                return
+            atomic_write_bytes(book, json.dumps(data, indent=2, sort_keys=True).encode())
+            stat = book.stat()
+            self._records = ((stat.st_ino, stat.st_size, stat.st_mtime_ns), data)
 
     def record_downloaded(self, path: Path, file_hash: str) -> None:
-        """Add one verified file to _downloaded_data.json (read-modify-write under a lock)."""
-        book = self.root / DOWNLOADED_DATA
-        with self.lock(book):
-            data = self.read_downloaded()
-            data[str(path.resolve())] = file_hash
-            text = json.dumps(data, indent=2, sort_keys=True)
-            atomic_write_bytes(book, text.encode())
+        """Add one verified file to _downloaded_data.json."""
+        self.update_downloaded({str(path): file_hash})
 
     def forget_downloaded(self, path: Path) -> None:
-        book = self.root / DOWNLOADED_DATA
-        with self.lock(book):
-            data = self.read_downloaded()
-            if data.pop(str(path.resolve()), None) is not None:
-                atomic_write_bytes(book, json.dumps(data, indent=2, sort_keys=True).encode())
+        self.update_downloaded(forget={str(path.resolve())})
 
     def forget_keys(self, keys: set[str]) -> None:
         """Drop these path keys from _downloaded_data.json."""
-        book = self.root / DOWNLOADED_DATA
-        with self.lock(book):
-            data = self.read_downloaded()
-            if keys & data.keys():
-                kept = {k: v for k, v in data.items() if k not in keys}
-                atomic_write_bytes(book, json.dumps(kept, indent=2, sort_keys=True).encode())
+        self.update_downloaded(forget=keys)
 
-    def remove(self, final: Path, *, timeout: float = 5.0) -> bool:
+    def remove(self, final: Path, *, timeout: float = 5.0, record: bool = True) -> bool:
         """Delete ``final`` (a file or a symlink to a reused file), its record and its parts.
 
         A symlink's target stays, and so does its record. Raises filelock.Timeout when a
-        download of the file holds its lock for longer than ``timeout`` seconds.
+        download of the file holds its lock for longer than ``timeout`` seconds. With
+        ``record=False`` the records are left for the caller (see :meth:`record_keys`), so that
+        many removals cost one write of _downloaded_data.json.
         """
         with self.lock(final, timeout=timeout):
             removed = False
-            forget = {str(final.absolute())}
-            if final.is_symlink():
-                final.unlink()
-                removed = True
-            elif final.exists():
-                forget.add(str(final.resolve()))
+            forget = self.record_keys(final)
+            if final.is_symlink() or final.exists():
                 final.unlink()
                 removed = True
             if final.parent.is_dir():
                 for part in final.parent.glob(f".{glob.escape(final.name)}.*{PART_SUFFIX}"):
                     part.unlink(missing_ok=True)
                     removed = True
-            self.forget_keys(forget)
+            if record:
+                self.forget_keys(forget)
         return removed
+
+    @staticmethod
+    def record_keys(final: Path) -> set[str]:
+        """The _downloaded_data.json keys that describe ``final`` (its own path and, unless it
+        is a symlink to a reused file, its resolved path)."""
+        keys = {str(final.absolute())}
+        if not final.is_symlink() and final.exists():
+            keys.add(str(final.resolve()))
+        return keys
 
     def find_by_hash(self, file_hash: str) -> Path | None:
         """An existing file of the cache recorded with this hash, for reuse across versions,
