@@ -137,7 +137,7 @@ def test_filters_choose_sessions_and_code_reproduces_them(cache):
 
 def test_an_allensdk_cache_works_too(release):
     picker = SessionPicker(PlainCsvCache(release), export_to=None)
-    assert picker.explorer.engine.columns[6].kind == "list"  # structure_acronyms, parsed
+    assert picker.explorer.columns[6]["kind"] == "list"  # structure_acronyms, parsed
     ns = run_code(picker.code(rows="filtered"), PlainCsvCache(release))
     pd.testing.assert_frame_equal(ns["sessions"], picker.filtered)
     assert picker.chosen_ids == PlainCsvCache(release).get_ecephys_session_table().index.tolist()

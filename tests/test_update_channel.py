@@ -8,6 +8,7 @@ package has a factory here; a new widget adds one.
 from __future__ import annotations
 
 import logging
+import time
 
 import pandas as pd
 import pytest
@@ -24,7 +25,11 @@ def table_explorer(_demo_release, _tmp_path):
 
 
 def cache_browser(demo_release, tmp_path):
-    return CacheBrowser(VBNCache.from_mirror(demo_release, tmp_path / "cache"))
+    browser = CacheBrowser(VBNCache.from_mirror(demo_release, tmp_path / "cache"))
+    deadline = time.monotonic() + 30  # file sizes arrive from a background thread: let them
+    while browser.totals.get("sizes_pending") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return browser
 
 
 FACTORIES = {TableExplorer: table_explorer, CacheBrowser: cache_browser}

@@ -104,7 +104,7 @@ def test_ranking_keeps_its_filters_and_selects_in_the_picker(vx, cache):
         vx.quality.settings, criteria=(Criterion("snr", "above", 2.0),)
     )
     assert vx.ranking.filters["filters"][0]["column"] == "passing_units"
-    assert vx.ranking.engine.sort_keys == (("units", True),)
+    assert vx.ranking.sort_keys == (("units", True),)
 
     best = [int(vx.ranking.filtered.index[0])]
     vx.ranking.select(best)  # as a click in the ranking would

@@ -101,8 +101,8 @@ class SessionPicker(ipw.VBox):
     def include_abnormal(self) -> bool:
         """Whether abnormal sessions take part (no filter on ``abnormal``)."""
         return not any(
-            f.column == ABNORMAL and getattr(f, "value", None) is False
-            for f in self.explorer.engine.spec.filters
+            f["column"] == ABNORMAL and f.get("value") is False
+            for f in self.explorer.filters["filters"]
         )
 
     @include_abnormal.setter
@@ -124,7 +124,7 @@ class SessionPicker(ipw.VBox):
     # ---- state -> traits, variable -------------------------------------------------------
     def _explorer_changed(self, _change: object = None) -> None:
         selected = [int(i) for i in self.explorer.selected]
-        chosen = selected or [int(i) for i in self.explorer.engine.filtered_index()]
+        chosen = selected or [int(i) for i in self.explorer.filtered_index]
         self._syncing = True
         try:
             self._abnormal.value = self.include_abnormal
@@ -184,6 +184,6 @@ class SessionPicker(ipw.VBox):
             "sessions",
             lines,
             selected=self.selected_ids if by_selection else None,
-            filter_expr=self.explorer.engine.to_code("sessions"),
+            filter_expr=self.explorer.to_code("sessions"),
         )
         return code if name == "sessions" else f"{code}\n{name} = sessions"

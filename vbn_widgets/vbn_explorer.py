@@ -173,7 +173,7 @@ class VBNExplorer(ipw.VBox):
             write_variable(f"{self._prefix}sessions", chosen)
 
     def _picker_changed(self, _change: object = None) -> None:
-        candidates = tuple(int(i) for i in self.picker.explorer.engine.filtered_index())
+        candidates = tuple(int(i) for i in self.picker.explorer.filtered_index)
         if candidates != self._candidates:
             self._candidates = candidates
             self._rebuild_ranking()
@@ -231,7 +231,7 @@ class VBNExplorer(ipw.VBox):
             new.sort_by(("passing_in_areas", False))
         else:
             new.filters = old.filters
-            new.sort_by(*old.engine.sort_keys)
+            new.sort_by(*old.sort_keys)
         self.ranking = new
         self._select_in_ranking()
         new.observe(self._guard(self._ranking_selected), names=["selected"])
@@ -241,7 +241,7 @@ class VBNExplorer(ipw.VBox):
 
     def _select_in_ranking(self) -> None:
         if self.ranking is not None:
-            index = self.ranking.engine.frame.index
+            index = self.ranking.frame.index
             self.ranking.select(index[index.isin(self.picker.selected_ids)])
 
     def _ranking_selected(self, _change: object) -> None:
@@ -265,7 +265,7 @@ class VBNExplorer(ipw.VBox):
         explorer = self.ranking if what == "ranking" else self.tables[what]
         assert explorer is not None
         if selected:
-            full = explorer.engine.frame
+            full = explorer.frame
             return full[full.index.isin(explorer.selected)]
         return explorer.filtered
 
@@ -286,7 +286,7 @@ class VBNExplorer(ipw.VBox):
         explorer = self.ranking if what == "ranking" else self.tables[what]
         assert explorer is not None
         keep = [int(i) for i in explorer.selected] if selected else None
-        filter_expr = explorer.engine.to_code(what, restriction=False)
+        filter_expr = explorer.to_code(what, restriction=False)
         if what == "ranking":
             lines = [picker.code(rows="filtered"), "units = cache.get_unit_table()"]
             lines += ranking_code(picker.filtered, quality, self.areas)
