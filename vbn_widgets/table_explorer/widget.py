@@ -202,7 +202,8 @@ class TableExplorer(StrictWidget):
         and selection (by index label) wherever they still apply.
 
         Filters on columns that are gone or changed kind, and sort keys on columns that are gone
-        or can no longer be sorted, are dropped; a :meth:`restrict` restriction is lifted. The same widget (and comm) stays on screen.
+        or can no longer be sorted, are dropped; a :meth:`restrict` restriction is lifted. The
+        same widget (and comm) stays on screen.
         """
         frame = as_frame(data)
         engine = TableEngine(frame)
