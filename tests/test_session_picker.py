@@ -151,6 +151,11 @@ def test_bad_arguments_name_the_problem(cache):
     picker = SessionPicker(cache, export_to=None)
     with pytest.raises(KeyError, match="12345"):
         picker.select([12345])
+    assert "12345" in picker.error  # shown in the picker's error line too
+    line = picker.children[1]
+    assert "12345" in line.value and "<" not in picker.error
+    picker.select([])
+    assert picker.error == "" and line.value == ""
     with pytest.raises(ValueError, match="rows must be"):
         picker.code(rows="all")
     assert repr(picker) == "SessionPicker(5 chosen, 0 selected, 5 of 8 sessions shown)"
