@@ -145,3 +145,17 @@ def test_wire_shapes_agree():
     js = js_typedef_keys()
     for name, shape in SHAPES.items():
         assert set(shape.__annotations__) == js[name], name
+
+
+def test_page_separators_agree():
+    from vbn_widgets import _page_codec
+
+    codec = (JS_SRC / "table_explorer" / "page_codec.js").read_text()
+
+    def js_char(name: str) -> str:
+        escape = re.search(rf'export const {name} = "\\u([0-9a-fA-F]{{4}})";', codec).group(1)
+        return chr(int(escape, 16))
+
+    assert js_char("ROW_SEP") == _page_codec.ROW
+    assert js_char("CELL_SEP") == _page_codec.CELL
+    assert js_char("MISSING") == _page_codec.MISSING

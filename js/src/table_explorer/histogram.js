@@ -104,7 +104,7 @@ export function barLayout(counts, totals, width, height) {
  * @param {ArrayLike<number>} counts
  * @param {ArrayLike<number>} totals
  */
-export function peakOf(counts, totals) {
+function peakOf(counts, totals) {
   let peak = 0;
   for (let i = 0; i < Math.max(counts.length, totals.length); i++) peak = Math.max(peak, totals[i] ?? 0, counts[i] ?? 0);
   return peak;
