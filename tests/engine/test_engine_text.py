@@ -9,6 +9,9 @@ import pytest
 from vbn_widgets.engine import SpecError, TableEngine
 from vbn_widgets.engine.text import SYNTAX, regex_problem
 
+# pandas warns when a regex has groups (it would rather we called str.extract): not our concern
+pytestmark = pytest.mark.filterwarnings("ignore:This pattern is interpreted:UserWarning")
+
 
 def text_engine(texts: list) -> tuple[TableEngine, pd.DataFrame]:
     frame = pd.DataFrame({"t": pd.array(texts, dtype="str")})
