@@ -83,6 +83,11 @@ def test_values_no_row_holds_are_named(frame, sent):
     assert reply["kind"] == "error" and "NOPE" in reply["message"]
     with pytest.raises(traitlets.TraitError, match="NOPE"):
         te.filters = {"version": 1, "filters": [wanted]}
+    te.clear_filters()
+    assert te.error == ""
+    with pytest.raises(traitlets.TraitError, match=r"a FilterSpec needs the keys"):
+        te.filters = {"filters": []}  # the shape is checked too, and shown
+    assert "missing ['version']" in te.error
 
 
 def test_a_regex_the_engine_cannot_run_is_answered_to_the_panel(sent):

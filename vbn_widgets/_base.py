@@ -9,6 +9,8 @@ from typing import ClassVar
 import anywidget
 import traitlets as t
 
+from ._errors import show_error
+
 log = logging.getLogger(__name__)
 
 
@@ -56,7 +58,8 @@ class StrictWidget(anywidget.AnyWidget):
 
 
 class Shaped(t.Dict):
-    """A dict trait with the keys of a TypedDict (``shape``), checked on every set.
+    """A dict trait with the keys of a TypedDict (``shape``), checked on every set (a refusal is
+    shown in the widget's ``error`` too).
 
     Its ``wire`` metadata names the JS typedef of the same shape (the TypedDict's name without a
     ``JSON`` suffix); ``tests/test_contract.py`` compares the two. Nested values are the
@@ -76,8 +79,11 @@ class Shaped(t.Dict):
         unknown = sorted(str(k)[:40] for k in value if k not in allowed)
         if missing or unknown:
             wire = self.metadata["wire"]
-            raise t.TraitError(
+            message = (
                 f"{type(obj).__name__}.{self.name}: a {wire} needs the keys {sorted(allowed)}"
                 f" (missing {missing}, unknown {unknown[:5]})"
             )
+            if isinstance(obj, StrictWidget):
+                show_error(obj, message)
+            raise t.TraitError(message)
         return value
