@@ -59,26 +59,20 @@ def nice_step(span: float, target: int = TARGET_STEPS) -> float:
     return min(candidates, key=lambda v: (abs(math.log10(v / raw)), -v))
 
 
+def _candidates(v: float) -> list[float]:
+    """The 1-2-5 values of the decades around ``v`` (log10 may round a decade up), ascending."""
+    k = math.floor(math.log10(v))
+    return [_round_value(m, kk) for kk in (k - 1, k, k + 1) for m in MANTISSAS]
+
+
 def round_down(v: float) -> float:
     """The largest 1-2-5 value <= ``v`` (v > 0)."""
-    k = math.floor(math.log10(v))
-    best = _round_value(1, k)
-    for m in MANTISSAS:
-        value = _round_value(m, k)
-        if value <= v * (1 + 1e-12):
-            best = value
-    return best
+    return max(c for c in _candidates(v) if c <= v)
 
 
 def round_up(v: float) -> float:
     """The smallest 1-2-5 value >= ``v`` (v > 0)."""
-    k = math.floor(math.log10(v))
-    for kk in (k, k + 1):
-        for m in MANTISSAS:
-            value = _round_value(m, kk)
-            if value >= v * (1 - 1e-12):
-                return value
-    return _round_value(1, k + 2)  # pragma: no cover
+    return min(c for c in _candidates(v) if c >= v)
 
 
 class AxisInfo(TypedDict):
@@ -153,6 +147,8 @@ def metric_axis(metric: str, values: np.ndarray) -> Axis:
     span = high - low if high > low else max(abs(high), 1.0)
     step = nice_step(span)
     lo_i, hi_i = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    lo_i -= at(lo_i, step) > low  # the rounding above forgives float noise, never the data
+    hi_i += at(hi_i, step) < high
     if hi_i <= lo_i:
         hi_i = lo_i + TARGET_STEPS
     return Axis(False, at(lo_i, step), at(hi_i, step), step)

@@ -5,7 +5,6 @@ requests and calls that API; ``state`` builds what is published from the model
 (``vbn_widgets.quality``); ``protocol`` is the wire contract; ``report`` draws the plotly figure.
 """
 
-from .._debounce import _shell_events  # transitional: vbn_explorer imports it from here
 from .widget import QualityFilter
 
-__all__ = ["QualityFilter", "_shell_events"]
+__all__ = ["QualityFilter"]

@@ -60,7 +60,7 @@ class MetricInfo(TypedDict):
 class WireArray(TypedDict):
     """An array on the wire (``vbn_widgets._serialization.array_to_wire``)."""
 
-    view: memoryview
+    view: bytes
     dtype: str
     shape: list[int]
 
@@ -75,8 +75,8 @@ class Binned(TypedDict):
 
     groups: list[str]
     bins: int
-    counts: WireArray
-    missing: WireArray
+    counts: WireArray | None
+    missing: WireArray | None
 
 
 class AttritionRow(TypedDict):

@@ -27,6 +27,12 @@ from .protocol import (
 
 PROBE_COLUMN = "ecephys_probe_id"
 
+# What the traits hold before the first publish (every key of their shape).
+EMPTY_BINNED = {"groups": [], "bins": 0, "counts": None, "missing": None}
+EMPTY_SPEC = QualitySettings().to_json()
+EMPTY_SUMMARY = {"kept": [], "attrition": [], "areas": [], "sessions": []}
+EMPTY_CHOICES = {"sessions": [], "areas": [], "good_label": False}
+
 
 def metric_info(model: QualityModel, axes: Sequence[Axis]) -> list[MetricInfo]:
     return [
@@ -141,12 +147,16 @@ def summary(model: QualityModel) -> Summary:
     return {"kept": kept, "attrition": attrition, "areas": areas, "sessions": sessions}
 
 
+def _frozen_wire(values: np.ndarray) -> dict | None:
+    """``array_to_wire`` with the bytes copied out: an immutable snapshot, equal by value."""
+    wire = array_to_wire(values)
+    return None if wire is None else {**wire, "view": wire["view"].tobytes()}
+
+
 def binned_to_json(value: dict, _widget: object = None) -> dict:
     """traitlets ``to_json`` of the ``binned`` trait: its two arrays as binary buffers."""
-    if not value:
-        return {}
     return {
         **value,
-        "counts": array_to_wire(value["counts"]),
-        "missing": array_to_wire(value["missing"]),
+        "counts": _frozen_wire(value.get("counts")),
+        "missing": _frozen_wire(value.get("missing")),
     }

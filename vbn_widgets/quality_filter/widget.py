@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import traitlets as t
 
-from .._base import StrictWidget
+from .._base import Shaped, StrictWidget
 from .._debounce import Debounced
 from .._errors import showing_errors, shown
 from .._static import STATIC
@@ -21,6 +21,7 @@ from ..quality.binned import BinIndex
 from ..quality.grid import metric_axis
 from ..quality.regions import GROUP_ORDER
 from . import state
+from .protocol import Binned, Choices, MetricInfo, SettingsJSON, Summary
 
 _KEEP = object()
 
@@ -67,7 +68,7 @@ class QualityFilter(StrictWidget):
     =================  ============  ==========================================================
     ``metric_info``    MetricInfo[]  one per metric: name, one-line meaning, axis and its grid
     ``binned``         Binned        units per metric, region group and bin (Int32 buffers)
-    ``spec``           SettingsJSON  the settings in force (``QualitySettings.to_json()``)
+    ``spec``           Settings      the settings in force (``QualitySettings.to_json()``)
     ``summary``        Summary       kept per metric, attrition, per area, per session
     ``choices``        Choices       sessions and areas the restriction can select
     ``presets``        str[]         preset names
@@ -82,11 +83,13 @@ class QualityFilter(StrictWidget):
     _esm = STATIC / "quality_filter.js"
     _css = STATIC / "quality_filter.css"
 
-    metric_info = t.List(t.Dict(), read_only=True).tag(sync=True)
-    binned = t.Dict(read_only=True).tag(sync=True, to_json=state.binned_to_json)
-    spec = t.Dict(read_only=True).tag(sync=True)
-    summary = t.Dict(read_only=True).tag(sync=True)
-    choices = t.Dict(read_only=True).tag(sync=True)
+    metric_info = t.List(Shaped(MetricInfo), read_only=True).tag(sync=True, wire="MetricInfo[]")
+    binned = Shaped(Binned, default_value=state.EMPTY_BINNED, read_only=True).tag(
+        sync=True, to_json=state.binned_to_json
+    )
+    spec = Shaped(SettingsJSON, default_value=state.EMPTY_SPEC, read_only=True).tag(sync=True)
+    summary = Shaped(Summary, default_value=state.EMPTY_SUMMARY, read_only=True).tag(sync=True)
+    choices = Shaped(Choices, default_value=state.EMPTY_CHOICES, read_only=True).tag(sync=True)
     presets = t.List(t.Unicode(), read_only=True).tag(sync=True)
     export_to = t.Unicode(None, allow_none=True, read_only=True).tag(sync=True)
     passing_count = t.Int(0, read_only=True).tag(sync=True)
@@ -159,11 +162,6 @@ class QualityFilter(StrictWidget):
             self.set_trait("passing_count", m.n_passing)
             self.set_trait("total_count", m.n_total)
             self.set_trait("revision", self.revision + 1)
-        self._refresh()
-
-    def _refresh(self) -> None:
-        """Runs after every publish. Transitional: ``_explorer_parts.linked_quality_filter``
-        overrides it until VBNExplorer observes ``revision``; nothing else may."""
 
     @contextlib.contextmanager
     def _from_browser(self) -> Iterator[None]:

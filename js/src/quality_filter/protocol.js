@@ -5,11 +5,11 @@
 
 /** @typedef {"above" | "below"} Keep */
 /** @typedef {"fail" | "pass"} MissingRule */
-/** @typedef {{ metric: string, keep: Keep, threshold: number, inclusive: boolean, active: boolean, missing: MissingRule }} CriterionJSON */
-/** @typedef {{ criteria: CriterionJSON[], sessions: number[] | null, areas: string[] | null, good_label_only: boolean, preset: string }} SettingsJSON */
+/** @typedef {{ metric: string, keep: Keep, threshold: number, inclusive: boolean, active: boolean, missing: MissingRule }} Criterion */
+/** @typedef {{ criteria: Criterion[], sessions: number[] | null, areas: string[] | null, good_label_only: boolean, preset: string }} Settings */
 /** @typedef {{ log: boolean, lo: number, hi: number, step: number }} AxisInfo */
 /** @typedef {{ name: string, description: string, axis: AxisInfo }} MetricInfo */
-/** @typedef {{ groups: string[], bins: number, counts: WireArray, missing: WireArray }} Binned */
+/** @typedef {{ groups: string[], bins: number, counts: WireArray | null, missing: WireArray | null }} Binned */
 /** @typedef {{ criterion: string, metric: string, removed_alone: number, removed_cumulative: number, remaining: number }} AttritionRow */
 /** @typedef {{ area: string, group: string, passing: number, total: number }} AreaRow */
 /** @typedef {{ session: number, passing: number, total: number }} SessionRow */
