@@ -180,6 +180,17 @@ def test_keyboard_moves_on_round_values_and_python_values_stay_exact(lab, page, 
     show_whole(page, root)
     screenshot(root, "quality-filter-dark")
 
+    root.locator(".vbn-qf-restriction summary").click()  # areas are searchable
+    areas = root.locator(".vbn-qf-picker").nth(1)
+    areas.locator(".vbn-qf-search").fill("thal")
+    options = areas.locator(".vbn-qf-option")
+    wait_until(lambda: 0 < options.count() < 40, "the area search to narrow the list")
+    assert all("thalamus" in t for t in options.all_inner_texts())
+    options.first.locator("input").click()  # checked once the kernel says so
+    wait_until(lambda: areas.locator(".vbn-qf-chip").count() == 1, "the chosen area's chip")
+    wait_until(lambda: shown_count(nb) < final, "the count to follow the area")
+    screenshot(root.locator(".vbn-qf-restriction"), "quality-filter-restriction-dark")
+
 
 def fresh_kernel_result(demo, tmp_path) -> str:
     """Notebook 02 run by nbclient in a new kernel: ``repr(RESULT)``."""

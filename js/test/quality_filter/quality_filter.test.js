@@ -123,6 +123,22 @@ describe("QualityFilter view", () => {
     expect(model.lastOf("set-criterion").threshold).toBe(0.99);
   });
 
+  it("snaps a drag to grid values and sends the last one when released", async () => {
+    const { model, row } = await mount();
+    const box = /** @type {HTMLElement} */ (row(1).querySelector(".vbn-qf-plotbox"));
+    // jsdom has no layout: the plot is 480 px wide from x = 0, the axis spans 14..466 px
+    const at = (/** @type {number} */ value) => 14 + (value / 29) * (480 - 28);
+    const fire = (/** @type {string} */ type, /** @type {number} */ x) =>
+      box.dispatchEvent(new MouseEvent(type, { clientX: x, button: 0, bubbles: true }));
+    fire("pointerdown", at(7.1));
+    expect(model.lastOf("set-criterion")).toMatchObject({ metric: WEIRD, threshold: 7 });
+    fire("pointermove", at(7.3)); // throttled: the next one goes later
+    fire("pointerup", at(7.3));
+    expect(model.lastOf("set-criterion").threshold).toBe(7.5);
+    const thresholds = model.sentOf("set-criterion").map((c) => c.threshold);
+    expect(thresholds.every((t) => Number.isInteger(t * 2))).toBe(true);
+  });
+
   it("shows a value set from Python exactly and sends a typed value exactly as typed", async () => {
     const { model, row, el } = await mount();
     model.set("spec", spec([criterion("presence_ratio", { threshold: 1.98081, active: true })]));
