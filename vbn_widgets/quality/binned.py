@@ -23,34 +23,36 @@ SMOOTH_SIGMAS = 4
 
 
 class BinIndex:
-    """Each unit's bin on each metric's axis (-1 for NaN), computed once per widget."""
+    """Each unit's (region group, bin) on each metric's axis as one key, ``group * bins + bin``
+    (-1 for NaN), computed once per widget; counting is then one bincount per metric."""
 
     def __init__(self, model: QualityModel, axes: Sequence[Axis], bins: int = BINS) -> None:
         self.model, self.bins = model, bins
-        self._index: list[np.ndarray] = []
+        self.groups = len(GROUP_ORDER)
+        offset = model.group_codes().astype(np.int16) * np.int16(bins)
+        self._keys: list[np.ndarray] = []
         for metric, axis in zip(model.metrics, axes, strict=True):
             x = axis.position(model.values(metric))
             start, end = axis.span
+            missing = np.isnan(x)
             with np.errstate(invalid="ignore"):
-                scaled = np.floor((x - start) / (end - start) * bins)
-            index = np.clip(np.nan_to_num(scaled, nan=0.0), 0, bins - 1).astype(np.int16)
-            index[np.isnan(x)] = -1
-            self._index.append(index)
+                scaled = np.floor((x - start) * (bins / (end - start)))
+            scaled[missing] = 0
+            key = np.clip(scaled, 0, bins - 1).astype(np.int16) + offset
+            key[missing] = -1
+            self._keys.append(key)
 
     def counts(self, restriction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(counts int32 [metric, group, bin], NaN units int32 [metric]) inside ``restriction``."""
-        groups = self.model.group_codes()[restriction].astype(np.intp)
-        n_groups = len(GROUP_ORDER)
-        counts = np.zeros((len(self._index), n_groups, self.bins), dtype=np.int32)
-        missing = np.zeros(len(self._index), dtype=np.int32)
-        for i, index in enumerate(self._index):
-            idx = index[restriction]
-            ok = idx >= 0
-            missing[i] = idx.size - int(np.count_nonzero(ok))
-            flat = np.bincount(
-                groups[ok] * self.bins + idx[ok], minlength=n_groups * self.bins
-            ).reshape(n_groups, self.bins)
-            counts[i] = flat
+        everyone = bool(restriction.all())
+        size = self.groups * self.bins
+        counts = np.zeros((len(self._keys), self.groups, self.bins), dtype=np.int32)
+        missing = np.zeros(len(self._keys), dtype=np.int32)
+        for i, key in enumerate(self._keys):
+            keys = key if everyone else key[restriction]
+            flat = np.bincount(keys + 1, minlength=size + 1)  # slot 0: NaN
+            missing[i] = flat[0]
+            counts[i] = flat[1:].reshape(self.groups, self.bins)
         return counts, missing
 
 

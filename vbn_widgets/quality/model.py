@@ -92,6 +92,12 @@ class QualityModel:
             self._factor[column] = cached
         return cached
 
+    def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
+        """(code per unit, sorted distinct values) of a grouping column; cached, read-only."""
+        codes, uniques = self._codes(column)
+        codes.flags.writeable = False
+        return codes, uniques
+
     @staticmethod
     def _remember(cache: OrderedDict, key: tuple, value: np.ndarray) -> np.ndarray:
         value.flags.writeable = False  # shared between settings; never mutated

@@ -72,31 +72,35 @@ def complete_settings(
     return dataclasses.replace(settings, criteria=tuple(kept), preset=preset)
 
 
-def choices(units: pd.DataFrame) -> Choices:
+def choices(model: QualityModel) -> Choices:
     """Sessions (labelled with their probe count where the table has probes) and areas (with
     their region group), each with its unit count; whether the good-label rule applies."""
+    units = model.units
     sessions: list[SessionOption] = []
     if SESSION_COLUMN in units.columns:
-        ids = units[SESSION_COLUMN]
-        counts = ids.value_counts(dropna=True).sort_index()
-        probes = (
-            units.groupby(SESSION_COLUMN, sort=True)[PROBE_COLUMN].nunique()
-            if PROBE_COLUMN in units.columns
-            else None
-        )
-        for sid, n in counts.items():
+        codes, ids = model.codes(SESSION_COLUMN)
+        counts = np.bincount(codes, minlength=len(ids))
+        probes = None
+        if PROBE_COLUMN in units.columns:
+            probe_codes, probe_ids = model.codes(PROBE_COLUMN)
+            pairs = np.unique(codes.astype(np.int64) * (len(probe_ids) + 1) + probe_codes)
+            probes = np.bincount(pairs // (len(probe_ids) + 1), minlength=len(ids))
+        for k, sid in enumerate(ids):
+            if pd.isna(sid):
+                continue
             label = str(int(sid))
             if probes is not None:
-                k = int(probes.get(sid, 0))
-                label += f" · {k} probe{'s' if k != 1 else ''}"
-            sessions.append({"value": int(sid), "label": label, "count": int(n)})
+                n = int(probes[k])
+                label += f" · {n} probe{'s' if n != 1 else ''}"
+            sessions.append({"value": int(sid), "label": label, "count": int(counts[k])})
     areas: list[AreaOption] = []
     if AREA_COLUMN in units.columns:
-        counts = units[AREA_COLUMN].value_counts(dropna=True).sort_index()
-        for area, n in counts.items():
-            areas.append(
-                {"value": str(area), "label": f"{area} · {region_group(area)}", "count": int(n)}
-            )
+        codes, names = model.codes(AREA_COLUMN)
+        counts = np.bincount(codes, minlength=len(names))
+        for area, n in zip(names, counts, strict=True):
+            if isinstance(area, str):
+                label = f"{area} · {region_group(area)}"
+                areas.append({"value": area, "label": label, "count": int(n)})
     return {"sessions": sessions, "areas": areas, "good_label": LABEL_COLUMN in units.columns}
 
 

@@ -116,7 +116,7 @@ class QualityFilter(StrictWidget):
         self._debounce_writes = False
         super().__init__()
         self.set_trait("metric_info", state.metric_info(self.model, self._axes))
-        self.set_trait("choices", state.choices(self.model.units))
+        self.set_trait("choices", state.choices(self.model))
         self.set_trait("presets", list(PRESETS))
         self.set_trait("export_to", name)
         self._apply(PRESETS["Allen tutorial"] if settings is None else settings, restricted=True)
