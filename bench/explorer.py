@@ -180,7 +180,7 @@ def display_and_export(units: pd.DataFrame) -> dict[str, float]:
     times = []
     for _ in range(9):
         start = time.perf_counter()
-        write_variable("good_units", widget.engine.filtered_index())
+        write_variable("good_units", widget.filtered_index)
         times.append(time.perf_counter() - start)
     figures["export_ids_rows"] = widget.filtered_count
     figures["export_120k_ids_ms"] = round(statistics.median(times) * 1000, 2)
@@ -212,3 +212,35 @@ def _itable(units):
     from itables.widget import ITable
 
     return ITable(units)
+
+
+def text_filters(n: int = 1_000_000, rounds: int = 5) -> dict[str, float]:
+    """Text filters on ``n`` distinct ~70-character strings (a "text" column): substring,
+    regex, and ``(.*.*)*=`` (minutes with a backtracking engine; RE2 is linear). Each figure is
+    a whole filter change (set-filter, then the first page) from the browser's side."""
+    from vbn_widgets import TableExplorer
+
+    rng = np.random.default_rng(1)
+    words = np.array(["VISp", "CA1", "LGd", "probe", "unit", "good", "noise", "mua", "shank"])
+    picks = rng.integers(0, len(words), size=(n, 8))
+    texts = [f"{i:07d} " + " ".join(words[row]) for i, row in enumerate(picks)]
+    widget = TableExplorer(pd.DataFrame({"label": pd.array(texts, dtype="str")}))
+    patterns = {
+        "first": ("unit good", False),  # the first text filter also builds the column's caches
+        "substring": ("probe shank", False),
+        "regex": (r"VISp (unit|mua) \w+ CA1", True),
+        "pathological": ("(.*.*)*=", True),
+    }
+    figures = {}
+    for name, (pattern, regex) in patterns.items():
+        times = []
+        for i in range(1 if name == "first" else rounds):
+            filt = {"column": "label", "kind": "text", "pattern": pattern + " " * (i % 2)}
+            filt |= {"regex": regex, "case_sensitive": False, "missing": "exclude"}
+            start = time.perf_counter()
+            reply = deliver(widget, {"kind": "set-filter", "id": f"t{name}{i}", "filter": filt})
+            deliver(widget, {"kind": "page", "id": f"p{name}{i}", "offset": 0, "limit": 100})
+            times.append(time.perf_counter() - start)
+            assert reply["kind"] == "set-filter:ok", reply
+        figures[f"text_filter_1m_{name}_s"] = round(statistics.median(times), 3)
+    return figures

@@ -78,6 +78,8 @@ GOALS = {
     "export_120k_ids_ms": ("<=", 50.0),
     "explorer_memory_vs_table": ("<=", 0.5),
     "quality_change_p95_ms": ("<=", 25.0),
+    "text_filter_1m_regex_s": ("<=", 0.5),
+    "text_filter_1m_pathological_s": ("<=", 0.5),
 }
 
 
@@ -106,7 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     cache_dir = args.data / "cache"
     figures = bench_units_load(release, cache_dir, args.repeat)
     if not args.only_load:
-        from explorer import display_and_export, filter_changes, memory, peers, with_export
+        from explorer import (
+            display_and_export,
+            filter_changes,
+            memory,
+            peers,
+            text_filters,
+            with_export,
+        )
         from quality import quality_changes
 
         units = VBNCache.from_mirror(release, cache_dir).get_unit_table()
@@ -115,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         figures |= memory(units)
         figures |= display_and_export(units)
         figures |= peers(units)
+        figures |= text_filters()
         figures |= quality_changes(units)
     print(report(figures))
     if args.json:

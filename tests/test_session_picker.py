@@ -137,7 +137,7 @@ def test_filters_choose_sessions_and_code_reproduces_them(cache):
 
 def test_an_allensdk_cache_works_too(release):
     picker = SessionPicker(PlainCsvCache(release), export_to=None)
-    assert picker.explorer.engine.columns[6].kind == "list"  # structure_acronyms, parsed
+    assert picker.explorer.columns[6]["kind"] == "list"  # structure_acronyms, parsed
     ns = run_code(picker.code(rows="filtered"), PlainCsvCache(release))
     pd.testing.assert_frame_equal(ns["sessions"], picker.filtered)
     assert picker.chosen_ids == PlainCsvCache(release).get_ecephys_session_table().index.tolist()
@@ -151,6 +151,11 @@ def test_bad_arguments_name_the_problem(cache):
     picker = SessionPicker(cache, export_to=None)
     with pytest.raises(KeyError, match="12345"):
         picker.select([12345])
+    assert "12345" in picker.error  # shown in the picker's error line too
+    line = picker.children[1]
+    assert "12345" in line.value and "<" not in picker.error
+    picker.select([])
+    assert picker.error == "" and line.value == ""
     with pytest.raises(ValueError, match="rows must be"):
         picker.code(rows="all")
     assert repr(picker) == "SessionPicker(5 chosen, 0 selected, 5 of 8 sessions shown)"

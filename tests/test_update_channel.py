@@ -8,6 +8,7 @@ package has a factory here; a new widget adds one.
 from __future__ import annotations
 
 import logging
+import time
 
 import pandas as pd
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vbn_testing.messages import update
 
-from vbn_widgets import ALL_WIDGETS, CacheBrowser, TableExplorer, VBNCache
+from vbn_widgets import ALL_WIDGETS, CacheBrowser, QualityFilter, TableExplorer, VBNCache
 
 
 def table_explorer(_demo_release, _tmp_path):
@@ -24,10 +25,26 @@ def table_explorer(_demo_release, _tmp_path):
 
 
 def cache_browser(demo_release, tmp_path):
-    return CacheBrowser(VBNCache.from_mirror(demo_release, tmp_path / "cache"))
+    browser = CacheBrowser(VBNCache.from_mirror(demo_release, tmp_path / "cache"))
+    deadline = time.monotonic() + 30  # file sizes arrive from a background thread: let them
+    while browser.totals.get("sizes_pending") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return browser
 
 
-FACTORIES = {TableExplorer: table_explorer, CacheBrowser: cache_browser}
+def quality_filter(_demo_release, _tmp_path):
+    frame = pd.DataFrame(
+        {"snr": [1.0, 2.5, None], "structure_acronym": ["VISp", "CA1", "VISp"]},
+        index=pd.Index([7, 8, 9], name="unit_id"),
+    )
+    return QualityFilter(frame, export_to=None, metrics=["snr"])
+
+
+FACTORIES = {
+    TableExplorer: table_explorer,
+    CacheBrowser: cache_browser,
+    QualityFilter: quality_filter,
+}
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

@@ -26,9 +26,9 @@ _LAZY = {
     "VBNExplorer": ".vbn_explorer",
 }
 
-# anywidget widgets, each with its own JS entry and CSS. QualityFilter, SessionPicker and
-# VBNExplorer compose ipywidgets (and plotly) from Python, so they have none.
-_ALL_WIDGETS = ("TableExplorer", "CacheBrowser")
+# anywidget widgets, each with its own JS entry and CSS. SessionPicker and VBNExplorer compose
+# ipywidgets from Python, so they have none.
+_ALL_WIDGETS = ("TableExplorer", "CacheBrowser", "QualityFilter")
 
 __all__ = [
     "ALL_WIDGETS",

@@ -9,6 +9,8 @@ from typing import ClassVar
 import anywidget
 import traitlets as t
 
+from ._errors import show_error
+
 log = logging.getLogger(__name__)
 
 
@@ -53,3 +55,35 @@ class StrictWidget(anywidget.AnyWidget):
         if allowed:
             with self._trait_lock():
                 super().set_state(allowed)
+
+
+class Shaped(t.Dict):
+    """A dict trait with the keys of a TypedDict (``shape``), checked on every set (a refusal is
+    shown in the widget's ``error`` too).
+
+    Its ``wire`` metadata names the JS typedef of the same shape (the TypedDict's name without a
+    ``JSON`` suffix); ``tests/test_contract.py`` compares the two. Nested values are the
+    validator's business (e.g. the engine's spec parser).
+    """
+
+    def __init__(self, shape: type, **kwargs: object) -> None:
+        self.shape = shape
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.metadata.setdefault("wire", shape.__name__.removesuffix("JSON"))
+
+    def validate(self, obj: object, value: object) -> dict:
+        value = super().validate(obj, value)
+        required = self.shape.__required_keys__  # type: ignore[attr-defined]
+        allowed = required | self.shape.__optional_keys__  # type: ignore[attr-defined]
+        missing = sorted(required - set(value))
+        unknown = sorted(str(k)[:40] for k in value if k not in allowed)
+        if missing or unknown:
+            wire = self.metadata["wire"]
+            message = (
+                f"{type(obj).__name__}.{self.name}: a {wire} needs the keys {sorted(allowed)}"
+                f" (missing {missing}, unknown {unknown[:5]})"
+            )
+            if isinstance(obj, StrictWidget):
+                show_error(obj, message)
+            raise t.TraitError(message)
+        return value

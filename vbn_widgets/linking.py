@@ -155,6 +155,21 @@ def restrict_code(name: str, ids: str = "sessions.index") -> str:
     return f"{name} = {name}[{name}[{SESSION_KEY!r}].isin({ids})]"
 
 
+def session_restriction(
+    keys: KeyColumn, chosen: Sequence[int], quality: object = None
+) -> tuple[np.ndarray, str]:
+    """A linked table's rows in the ``chosen`` sessions (and passing ``quality``, a
+    ``QualityModel``, when given), and the statements that rebind ``df`` to them."""
+    mask = keys.mask(chosen)
+    code = [restrict_code("df", ids_literal(chosen))]
+    if quality is not None:
+        mask = mask & quality.passing_mask  # type: ignore[attr-defined]
+        expr = quality.query_code("df")  # type: ignore[attr-defined]
+        if expr != "df":
+            code.append(f"df = {expr}")
+    return mask, "\n".join(code)
+
+
 def ranking_frame(
     candidates: pd.DataFrame,
     unit_sessions: KeyColumn,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
+from ._errors import error_line, show_error, shown
 from ._variables import check_variable_name, write_variable
 from .linking import ABNORMAL, SESSION_KEY, check_ids, finish_code, prepare_sessions
 from .table_explorer import TableExplorer
@@ -47,10 +48,14 @@ class SessionPicker(ipw.VBox):
         filtered session when nothing is selected.
     explorer
         The ``TableExplorer`` showing the sessions.
+    error
+        The last error of this picker's own controls and methods ("" when none), shown under
+        them; the table shows its own.
     """
 
     selected_ids = t.List(t.Int(), read_only=True)
     chosen_ids = t.List(t.Int(), read_only=True)
+    error = t.Unicode("", read_only=True)
 
     def __init__(
         self,
@@ -83,7 +88,8 @@ class SessionPicker(ipw.VBox):
         ).add_class("vbn-sp-abnormal")
         self._summary = ipw.HTML("", layout={"margin": "0 0 0 1.5em"}).add_class("vbn-sp-summary")
         self._syncing = False
-        super().__init__([ipw.HBox([self._abnormal, self._summary]), self.explorer])
+        controls = ipw.HBox([self._abnormal, self._summary])
+        super().__init__([controls, error_line(self), self.explorer])
         self.add_class("vbn-session-picker")
         self._abnormal.observe(self._abnormal_toggled, names=["value"])
         self.explorer.observe(self._explorer_changed, names=["revision"])
@@ -101,11 +107,12 @@ class SessionPicker(ipw.VBox):
     def include_abnormal(self) -> bool:
         """Whether abnormal sessions take part (no filter on ``abnormal``)."""
         return not any(
-            f.column == ABNORMAL and getattr(f, "value", None) is False
-            for f in self.explorer.engine.spec.filters
+            f["column"] == ABNORMAL and f.get("value") is False
+            for f in self.explorer.filters["filters"]
         )
 
     @include_abnormal.setter
+    @shown
     def include_abnormal(self, value: bool) -> None:
         self._apply_abnormal(bool(value))
 
@@ -119,12 +126,16 @@ class SessionPicker(ipw.VBox):
 
     def _abnormal_toggled(self, change: dict) -> None:
         if not self._syncing:
-            self._apply_abnormal(bool(change["new"]))
+            try:
+                self._apply_abnormal(bool(change["new"]))
+            except Exception as exc:  # a checkbox's error is shown, not swallowed
+                log.debug("SessionPicker: abnormal toggle failed", exc_info=True)
+                show_error(self, exc)
 
     # ---- state -> traits, variable -------------------------------------------------------
     def _explorer_changed(self, _change: object = None) -> None:
         selected = [int(i) for i in self.explorer.selected]
-        chosen = selected or [int(i) for i in self.explorer.engine.filtered_index()]
+        chosen = selected or [int(i) for i in self.explorer.filtered_index]
         self._syncing = True
         try:
             self._abnormal.value = self.include_abnormal
@@ -154,6 +165,7 @@ class SessionPicker(ipw.VBox):
         """The chosen sessions' rows: the selection (table order), or :attr:`filtered`."""
         return self.frame("chosen")
 
+    @shown
     def frame(self, rows: str = "chosen") -> pd.DataFrame:
         """The "chosen", "filtered" or "selected" (table order) sessions' rows."""
         if rows not in ("chosen", "filtered", "selected"):
@@ -162,10 +174,12 @@ class SessionPicker(ipw.VBox):
             return self.table[self.table.index.isin(self.selected_ids)]
         return self.filtered
 
+    @shown
     def select(self, ids: object) -> None:
         """Select sessions by id (replacing the selection); ``[]`` clears it."""
         self.explorer.select(check_ids(ids))
 
+    @shown
     def code(self, name: str = "sessions", *, rows: str = "chosen") -> str:
         """pandas code, given a ``cache``, that leaves the ``rows`` in the variable ``name``.
 
@@ -184,6 +198,6 @@ class SessionPicker(ipw.VBox):
             "sessions",
             lines,
             selected=self.selected_ids if by_selection else None,
-            filter_expr=self.explorer.engine.to_code("sessions"),
+            filter_expr=self.explorer.to_code("sessions"),
         )
         return code if name == "sessions" else f"{code}\n{name} = sessions"

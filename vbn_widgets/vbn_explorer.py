@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import html
 import logging
 from collections.abc import Callable, Sequence
 
 import ipywidgets as ipw
 import pandas as pd
+import traitlets as t
 
-from ._explorer_parts import ExportBar, linked_quality_filter
-from ._variables import check_variable_name, write_variable
+from ._debounce import Debounced, Stepwise
+from ._errors import error_line, show_error, shown
+from ._explorer_parts import EXPORTABLE, TABS, ExportBar, Tab
+from ._variables import ExportTarget, check_variable_name, write_variable
 from .linking import (
     AREA_COLUMN,
     SESSION_KEY,
     KeyColumn,
     LinkError,
-    finish_code,
-    ids_literal,
-    ranking_code,
     ranking_frame,
-    restrict_code,
-    table_code,
+    session_restriction,
 )
 from .session_picker import SessionPicker
 from .table_explorer import TableExplorer
@@ -32,9 +29,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["VBNExplorer"]
 
-TABLES = {"probes": "get_probe_table", "channels": "get_channel_table", "units": "get_unit_table"}
-WHATS = ("sessions", "ranking", "probes", "channels", "units")
-TITLES = ("Sessions", "Quality", "Ranking", "Probes", "Channels", "Units")
+LINKED = tuple(tab for tab in TABS if tab.getter is not None)
 
 
 class VBNExplorer(ipw.VBox):
@@ -45,6 +40,10 @@ class VBNExplorer(ipw.VBox):
     restrict the units further, and the ranking counts each candidate session's (the picker's
     filtered sessions) units that pass, overall and in the chosen areas. Selecting sessions in
     the ranking selects them in the picker. Restrictions are row masks: no table is copied.
+
+    In a running kernel the explorer shows at once with its session picker and fills the other
+    tabs as they are built, a step at a time between the kernel's other work; every method (and
+    the next cell) first finishes the building.
 
     Parameters
     ----------
@@ -57,8 +56,19 @@ class VBNExplorer(ipw.VBox):
     areas
         Areas (structure acronyms) whose passing units the ranking counts; default VISp.
     debounce_s
-        Quality changes update the units and the ranking this long after the last one.
+        Quality changes update the units and the ranking this long after the last one (and
+        always before the next cell runs).
+
+    Attributes
+    ----------
+    picker, quality, ranking, tables
+        The ``SessionPicker``, ``QualityFilter``, ranking ``TableExplorer`` and the linked
+        ``TableExplorer`` per table (``"probes"``, ``"channels"``, ``"units"``).
+    error
+        The last error of a link or the export bar ("" when none), shown under the summary.
     """
+
+    error = t.Unicode("", read_only=True)
 
     def __init__(
         self,
@@ -69,54 +79,113 @@ class VBNExplorer(ipw.VBox):
         debounce_s: float = 0.2,
     ) -> None:
         if export_prefix is not None:
-            check_variable_name(f"{export_prefix}units")
-        self._prefix = export_prefix
+            for tab in TABS:
+                check_variable_name(f"{export_prefix}{tab.variable}")
+        self._prefix, self._cache, self._wanted_areas = export_prefix, cache, list(areas)
         self.debounce_s = float(debounce_s)
-        self._timer: asyncio.TimerHandle | None = None
         self._linking = False
         self._candidates: tuple[int, ...] | None = None
-        self.ranking: TableExplorer | None = None
+        self._tables: dict[str, TableExplorer] = {}
+        self._quality = self._ranking = self._quality_update = self.ranking_page = None
+        self._target = ExportTarget()
         self.picker = SessionPicker(cache, export_to=None)
-        frames = {what: getattr(cache, getter)() for what, getter in TABLES.items()}
-        self._keys = {w: KeyColumn(f, SESSION_KEY, w) for w, f in frames.items()}
-        self._unit_areas = KeyColumn(frames["units"], AREA_COLUMN, "units")
-        self.tables = {
-            w: TableExplorer(f, title=w, export_to=self._var(w)) for w, f in frames.items()
-        }
-        self.quality = linked_quality_filter(frames["units"], self._var("good_units"), self._later)
-        known = sorted(str(a) for a in self._unit_areas.uniques)
-        self._areas = ipw.TagsInput(
-            value=[a for a in areas if a in known], allowed_tags=known, allow_duplicates=False
-        ).add_class("vbn-vx-areas")
-        self._ranking_box = ipw.VBox([]).add_class("vbn-vx-ranking")
+        self._pages = {tab.key: ipw.Box([self._loading(tab)]) for tab in TABS}
+        self._show("sessions")
+        self.tabs = ipw.Tab(list(self._pages.values()), titles=[tab.title for tab in TABS])
         self._summary = ipw.HTML("").add_class("vbn-vx-summary")
         self.export_bar = ExportBar(
-            WHATS[::-1],
+            EXPORTABLE[::-1],
             lambda name, what, selected: len(self.export(name, what, selected=selected)),
             lambda what, selected: self.code(what, selected=selected),
+            owner=self,
+            target=self._target,
         )
-        rank_by = ipw.HBox([ipw.Label("rank sessions by passing units in"), self._areas])
-        ranking = ipw.VBox([rank_by, self._ranking_box])
-        pages = [self.picker, self.quality, ranking, *self.tables.values()]
-        self.tabs = ipw.Tab(pages, titles=TITLES)
-        super().__init__([self._summary, self.tabs, self.export_bar])
+        super().__init__([self._summary, error_line(self), self.tabs, self.export_bar])
         self.add_class("vbn-explorer")
-        self._sessions_changed()
-        self.picker.observe(self._guard(self._sessions_changed), names=["chosen_ids"])
-        self.picker.explorer.observe(self._guard(self._picker_changed), names=["revision"])
-        self._areas.observe(self._guard(lambda _c: self._rebuild_ranking()), names=["value"])
-        from .quality_filter import _shell_events  # imported by now: no extra cost
-
-        self._events = _shell_events()
-        if self._events is not None:  # the next cell never sees a stale table
-            self._events.register("pre_run_cell", self._flush_pending)
+        self._summary.value = "loading probes, channels and units…"
+        steps = [self._load, self._build_quality, *map(self._step_for, LINKED)]
+        self._steps = Stepwise([*steps, self._build_ranking, self._link], self._step_failed)
+        self._steps.start()
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{w} {t.filtered_count:,}" for w, t in self.tables.items())
+        if self._steps.pending:
+            return f"VBNExplorer({len(self.picker.chosen_ids)} sessions chosen; loading)"
+        counts = ", ".join(f"{w} {x.filtered_count:,}" for w, x in self._tables.items())
         return f"VBNExplorer({len(self.chosen_ids)} sessions chosen; {counts})"
 
-    def _var(self, what: str) -> str | None:
-        return None if self._prefix is None else f"{self._prefix}{what}"
+    @staticmethod
+    def _loading(tab: Tab) -> ipw.HTML:
+        return ipw.HTML(f"<i>loading {html.escape(tab.title.lower())}…</i>")
+
+    def _var(self, tab_key: str) -> str | None:
+        tab = next(t for t in TABS if t.key == tab_key)
+        return None if self._prefix is None else f"{self._prefix}{tab.variable}"
+
+    # ---- building, a step at a time ----------------------------------------------------------
+    def _ready(self) -> None:
+        """Finish building now (every public method and the next cell start with this)."""
+        self._steps.finish()
+
+    def _step_failed(self, exc: Exception) -> None:
+        log.debug("VBNExplorer: a building step failed", exc_info=exc)
+        show_error(self, exc)
+
+    def _show(self, key: str) -> None:
+        """Put a built part in its tab (what it shows comes from the registry)."""
+        tab = next(t for t in TABS if t.key == key)
+        self._pages[key].children = (tab.widget(self),)
+
+    def _load(self) -> None:
+        self._frames = {tab.key: getattr(self._cache, tab.getter)() for tab in LINKED}
+        self._keys = {w: KeyColumn(f, SESSION_KEY, w) for w, f in self._frames.items()}
+        self._unit_areas = KeyColumn(self._frames["units"], AREA_COLUMN, "units")
+
+    def _build_quality(self) -> None:
+        from .quality_filter import QualityFilter
+
+        quality = QualityFilter(
+            self._frames["units"], export_to=self._var("quality"), debounce_s=self.debounce_s
+        )
+        self._quality = quality
+        self._quality_update = Debounced(self._guard(self._quality_changed), self.debounce_s)
+        quality.observe(lambda _c: self._quality_update.call(), names=["revision"])
+        self._show("quality")
+
+    def _step_for(self, tab: Tab) -> Callable[[], None]:
+        def build() -> None:
+            explorer = TableExplorer(
+                self._frames[tab.key], title=tab.key, export_to=self._var(tab.key)
+            )
+            self._tables[tab.key] = explorer
+            self._restrict(tab)
+            self._show(tab.key)
+
+        build.__name__ = f"build_{tab.key}"
+        return build
+
+    def _build_ranking(self) -> None:
+        known = sorted(str(a) for a in self._unit_areas.uniques)
+        self._areas = ipw.TagsInput(
+            value=[a for a in self._wanted_areas if a in known],
+            allowed_tags=known,
+            allow_duplicates=False,
+        ).add_class("vbn-vx-areas")
+        self._candidates = tuple(int(i) for i in self.picker.explorer.filtered_index)
+        self._ranking = TableExplorer(
+            self._ranking_frame(), title=self._ranking_title(), export_to=self._var("ranking")
+        )
+        self._ranking.sort_by(("passing_in_areas", False))
+        self._select_in_ranking()
+        rank_by = ipw.HBox([ipw.Label("rank sessions by passing units in"), self._areas])
+        self.ranking_page = ipw.VBox([rank_by, self._ranking]).add_class("vbn-vx-ranking")
+        self._show("ranking")
+
+    def _link(self) -> None:
+        self.picker.observe(self._guard(self._sessions_changed), names=["chosen_ids"])
+        self.picker.explorer.observe(self._guard(self._picker_changed), names=["revision"])
+        self._ranking.observe(self._guard(self._ranking_selected), names=["selected"])
+        self._areas.observe(self._guard(lambda _c: self._update_ranking()), names=["value"])
+        self._sessions_changed()
 
     def _guard(self, fn: Callable) -> Callable:
         """Observers: one link at a time (no echo loops); errors shown, not swallowed."""
@@ -129,7 +198,7 @@ class VBNExplorer(ipw.VBox):
                 fn(*args)
             except Exception as exc:
                 log.debug("VBNExplorer update failed", exc_info=True)
-                self.export_bar.show(f"{type(exc).__name__}: {exc}", error=True)
+                show_error(self, exc)
             finally:
                 self._linking = False
 
@@ -142,176 +211,140 @@ class VBNExplorer(ipw.VBox):
         return list(self.picker.chosen_ids)
 
     @property
+    def tables(self) -> dict[str, TableExplorer]:
+        self._ready()
+        return dict(self._tables)
+
+    @property
+    def quality(self):
+        self._ready()
+        return self._quality
+
+    @property
+    def ranking(self) -> TableExplorer:
+        self._ready()
+        return self._ranking
+
+    @property
     def areas(self) -> tuple[str, ...]:
         """The areas the ranking counts passing units in."""
+        self._ready()
         return tuple(self._areas.value)
 
     @areas.setter
     def areas(self, areas: Sequence[str]) -> None:
+        self._ready()
         unknown = [a for a in areas if a not in self._areas.allowed_tags]
         if isinstance(areas, str) or unknown:
             raise LinkError(f"not structure acronyms of the units table: {unknown or areas!r}")
         self._areas.value = list(areas)
 
-    def _restrict_units(self) -> None:
-        chosen, model = self.chosen_ids, self.quality.model
-        code = [restrict_code("df", ids_literal(chosen))]
-        if model.query_code("df") != "df":
-            code.append(f"df = {model.query_code('df')}")
-        mask = self._keys["units"].mask(chosen) & model.passing_mask
-        self.tables["units"].restrict(mask, "\n".join(code))
+    def _restrict(self, tab: Tab) -> None:
+        quality = self._quality.model if tab.by_quality else None
+        mask, code = session_restriction(self._keys[tab.key], self.chosen_ids, quality)
+        self._tables[tab.key].restrict(mask, code)
 
     def _sessions_changed(self, _change: object = None) -> None:
-        chosen = self.chosen_ids
-        for what in ("probes", "channels"):
-            code = restrict_code("df", ids_literal(chosen))
-            self.tables[what].restrict(self._keys[what].mask(chosen), code)
-        self._restrict_units()
+        for tab in LINKED:
+            self._restrict(tab)
         self._picker_changed()
         self._update_summary()
         if self._prefix is not None:
-            write_variable(f"{self._prefix}sessions", chosen)
+            write_variable(self._var("sessions"), self.chosen_ids)
 
     def _picker_changed(self, _change: object = None) -> None:
-        candidates = tuple(int(i) for i in self.picker.explorer.engine.filtered_index())
+        candidates = tuple(int(i) for i in self.picker.explorer.filtered_index)
         if candidates != self._candidates:
             self._candidates = candidates
-            self._rebuild_ranking()
+            self._update_ranking()
         else:
             self._select_in_ranking()
 
-    def _later(self) -> None:
-        """The quality changed: update units and ranking after ``debounce_s`` (or now)."""
-        if self.ranking is None:
-            return  # still building
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if self.debounce_s <= 0 or loop is None:
-            self._guard(self.flush)()
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = loop.call_later(self.debounce_s, self._guard(self.flush))
-
-    def _flush_pending(self, _info: object = None) -> None:
-        if self._timer is not None:
-            self.flush()
-
-    def flush(self) -> None:
-        """Apply a pending quality change to the units and the ranking now."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._restrict_units()
-        self._rebuild_ranking()
+    def _quality_changed(self) -> None:
+        for tab in LINKED:
+            if tab.by_quality:
+                self._restrict(tab)
+        self._update_ranking()
         self._update_summary()
 
+    @shown
+    def flush(self) -> None:
+        """Apply a pending quality change to the units and the ranking now."""
+        self._ready()
+        self._quality_update.flush()
+
     def _update_summary(self) -> None:
-        counts = " · ".join(f"{t.filtered_count:,} {w}" for w, t in self.tables.items())
+        counts = " · ".join(f"{x.filtered_count:,} {w}" for w, x in self._tables.items())
         text = f"{len(self.chosen_ids):,} sessions chosen · {counts} passing quality"
         self._summary.value = html.escape(text)
 
-    # ---- the ranking ---------------------------------------------------------------------------
+    # ---- the ranking -------------------------------------------------------------------------
     @property
     def ranking_frame(self) -> pd.DataFrame:
         """Per candidate session (the picker's filtered sessions): unit counts, unfiltered."""
-        in_areas = self._unit_areas.mask(self.areas)
-        passing = self.quality.model.passing_mask
+        self._ready()
+        return self._ranking_frame()
+
+    def _ranking_frame(self) -> pd.DataFrame:
+        in_areas = self._unit_areas.mask(self._areas.value)
+        passing = self._quality.model.passing_mask
         return ranking_frame(self.picker.filtered, self._keys["units"], passing, in_areas)
 
-    def _rebuild_ranking(self) -> None:
-        """A fresh ranking table (its numbers changed) with the old one's filters and sort."""
-        areas = ", ".join(self.areas)
-        title = f"sessions ranked by passing units in {areas}" if areas else "choose areas"
-        new = TableExplorer(self.ranking_frame, title=title, export_to=self._var("ranking"))
-        old = self.ranking
-        if old is None:
-            new.sort_by(("passing_in_areas", False))
-        else:
-            new.filters = old.filters
-            new.sort_by(*old.engine.sort_keys)
-        self.ranking = new
+    def _ranking_title(self) -> str:
+        areas = ", ".join(self._areas.value)
+        return f"sessions ranked by passing units in {areas}" if areas else "choose areas"
+
+    def _update_ranking(self) -> None:
+        """New numbers in the same ranking table: its filters, sort and selection stay."""
+        self._ranking.replace_data(self._ranking_frame())
+        self._ranking.title = self._ranking_title()
         self._select_in_ranking()
-        new.observe(self._guard(self._ranking_selected), names=["selected"])
-        self._ranking_box.children = (new,)
-        if old is not None:
-            old.close()
 
     def _select_in_ranking(self) -> None:
-        if self.ranking is not None:
-            index = self.ranking.engine.frame.index
-            self.ranking.select(index[index.isin(self.picker.selected_ids)])
+        index = self._ranking.frame.index
+        self._ranking.select(index[index.isin(self.picker.selected_ids)])
 
     def _ranking_selected(self, _change: object) -> None:
-        assert self.ranking is not None
-        self.picker.select(self.ranking.selected)
+        self.picker.select(self._ranking.selected)
         self._sessions_changed()  # the picker's own observer is muted while we link
 
-    # ---- export ----------------------------------------------------------------------------------
+    # ---- export ------------------------------------------------------------------------------
+    def _tab(self, what: str) -> Tab:
+        tab = next((t for t in TABS if t.key == what and t.frame is not None), None)
+        if tab is None:
+            raise ValueError(f"what must be one of {list(EXPORTABLE)}, got {what!r}")
+        return tab
+
+    @shown
     def frame(self, what: str = "units", *, selected: bool = False) -> pd.DataFrame:
         """The filtered table ``what`` (sessions: the chosen ones), or its selected rows."""
-        if what not in WHATS:
-            raise ValueError(f"what must be one of {list(WHATS)}, got {what!r}")
-        self._flush_pending()
-        if what == "sessions":
-            table = self.picker.table
-            return (
-                table[table.index.isin(self.picker.selected_ids)]
-                if selected
-                else self.picker.chosen
-            )
-        explorer = self.ranking if what == "ranking" else self.tables[what]
-        assert explorer is not None
-        if selected:
-            full = explorer.engine.frame
-            return full[full.index.isin(explorer.selected)]
-        return explorer.filtered
+        tab = self._tab(what)
+        self.flush()
+        return tab.frame(self, selected)
 
+    @shown
     def export(self, name: str, what: str = "units", *, selected: bool = False) -> pd.DataFrame:
         """Write :meth:`frame` (``what``, ``selected``) to the notebook variable ``name``."""
+        check_variable_name(name)
         frame = self.frame(what, selected=selected)
-        write_variable(check_variable_name(name), frame)
+        self._target.write(name, frame)
         return frame
 
+    @shown
     def code(self, what: str = "units", *, selected: bool = False) -> str:
         """pandas code that, run with a ``cache`` variable, leaves :meth:`frame` in ``what``."""
-        if what not in WHATS:
-            raise ValueError(f"what must be one of {list(WHATS)}, got {what!r}")
-        self._flush_pending()
-        picker, quality = self.picker, self.quality.model.query_code("units")
-        if what == "sessions":
-            return picker.code(rows="selected" if selected else "chosen")
-        explorer = self.ranking if what == "ranking" else self.tables[what]
-        assert explorer is not None
-        keep = [int(i) for i in explorer.selected] if selected else None
-        filter_expr = explorer.engine.to_code(what, restriction=False)
-        if what == "ranking":
-            lines = [picker.code(rows="filtered"), "units = cache.get_unit_table()"]
-            lines += ranking_code(picker.filtered, quality, self.areas)
-            return finish_code("ranking", lines, selected=keep, filter_expr=filter_expr)
-        return table_code(
-            what,
-            TABLES[what],
-            sessions_code=picker.code(),
-            quality_expr=quality if what == "units" else None,
-            filter_expr=filter_expr,
-            selected=keep,
-        )
+        tab = self._tab(what)
+        self.flush()
+        return tab.code(self, selected)
 
     def close(self) -> None:
         """Close every part (also runs from ``__del__`` after a failed ``__init__``)."""
-        if getattr(self, "_timer", None) is not None:
-            self._timer.cancel()
-        if getattr(self, "_events", None) is not None:
-            with contextlib.suppress(ValueError):
-                self._events.unregister("pre_run_cell", self._flush_pending)
-        tables = getattr(self, "tables", {})
-        for name in ("picker", "quality", "ranking"):
-            widget = getattr(self, name, None)
+        if getattr(self, "_steps", None) is not None:
+            self._steps.close()
+        if getattr(self, "_quality_update", None) is not None:
+            self._quality_update.close()
+        parts = [getattr(self, name, None) for name in ("picker", "_quality", "_ranking")]
+        for widget in [*parts, *getattr(self, "_tables", {}).values()]:
             if widget is not None:
                 widget.close()
-        for widget in tables.values():
-            widget.close()
         super().close()

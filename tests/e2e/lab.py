@@ -1,4 +1,5 @@
-"""Helpers for the end-to-end tests: a real JupyterLab server driven in headless Chromium.
+"""Helpers for the end-to-end tests: a real JupyterLab (or Notebook 7, or Voila) server driven
+in headless Chromium.
 
 The fixtures in conftest.py start one server per test session (`lab`, a `LabServer`) and give each
 test a fresh browser context (`page`). A test writes a notebook into `lab.root` with
@@ -14,6 +15,10 @@ Execution state is read from JupyterLab's own models through `window.jupyterapp`
 with `--LabApp.expose_app_in_browser=True`): a cell has run when its execution count changed from
 the value it had before the run, and the kernel is idle when the session's kernel says so *and* the
 panel's execution indicator shows it. The DOM prompt (`[N]:`) is checked as well.
+
+The same helpers drive Jupyter Notebook 7 (`start_server("notebook", ...)`: one notebook per page,
+the same `window.jupyterapp`, no status bar). Voila (`start_server("voila", ...)`) runs every cell
+itself when a page opens and shows only the outputs: `open_voila` opens a notebook there.
 """
 
 from __future__ import annotations
@@ -57,9 +62,12 @@ STDERR_MIME = "application/vnd.jupyter.stderr"
 # The server
 
 
+APPS = ("lab", "notebook", "voila")
+
+
 @dataclass
 class LabServer:
-    """A running `jupyter lab` (see `start_lab`)."""
+    """A running `jupyter lab`, `jupyter notebook` or `voila` (see `start_server`)."""
 
     url: str  # e.g. http://127.0.0.1:41234 (no trailing slash)
     token: str
@@ -68,6 +76,7 @@ class LabServer:
     log_path: Path
     process: subprocess.Popen = field(repr=False)
     startup_seconds: float = 0.0
+    app: str = "lab"  # one of APPS
 
     @property
     def config_dir(self) -> Path:
@@ -78,7 +87,12 @@ class LabServer:
         return self.config_dir / "lab" / "user-settings"
 
     def workspace_url(self, notebook: str, workspace: str | None = None) -> str:
-        """The URL that opens `notebook` alone in a fresh (or the given) workspace."""
+        """The URL that opens `notebook` alone: in JupyterLab in a fresh (or the given)
+        workspace, in Notebook 7 in a page of its own, in Voila rendered."""
+        if self.app == "notebook":
+            return f"{self.url}/notebooks/{notebook}?token={self.token}"
+        if self.app == "voila":
+            return f"{self.url}/voila/render/{notebook}?token={self.token}"
         ws = workspace or f"e2e-{uuid.uuid4().hex}"
         return f"{self.url}/lab/workspaces/{ws}/tree/{notebook}?reset&token={self.token}"
 
@@ -93,7 +107,10 @@ class LabServer:
         return json.loads(body) if body else None
 
     def shutdown_kernels(self) -> None:
-        """Shut down every kernel (the page fixture does this after each test)."""
+        """Shut down every kernel (the page fixture does this after each test; Voila shuts a
+        page's kernel down itself when the page goes)."""
+        if self.app == "voila":
+            return
         for kernel in self.api("GET", "/api/kernels"):
             self.api("DELETE", f"/api/kernels/{kernel['id']}")
 
@@ -130,15 +147,55 @@ def _write_user_settings(config_dir: Path) -> None:
         path.write_text(text)
 
 
-def _status_ok(url: str, token: str) -> bool:
+def _status_ok(url: str, token: str, app: str = "lab") -> bool:
     import urllib.error
     import urllib.request
 
+    path = "/" if app == "voila" else "/api/status"  # Voila has no REST API: its tree page
     try:
-        with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:  # noqa: S310
+        with urllib.request.urlopen(f"{url}{path}?token={token}", timeout=2) as r:  # noqa: S310
             return r.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def _command(app: str, jupyter: Path, port: int, token: str, root: Path) -> list[str]:
+    """The command line that starts `app` on 127.0.0.1:`port` with `token`, serving `root`."""
+    if app == "voila":
+        return [
+            str(jupyter.parent / "voila"),
+            "--no-browser",
+            "--Voila.ip=127.0.0.1",
+            f"--Voila.port={port}",
+            "--Voila.port_retries=0",
+            f"--Voila.token={token}",
+            f"--Voila.root_dir={root}",
+            "--VoilaConfiguration.show_tracebacks=True",
+        ]
+    common = [
+        "--no-browser",
+        "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+    ]
+    if app == "notebook":
+        return [
+            str(jupyter),
+            "notebook",
+            *common,
+            "--JupyterNotebookApp.expose_app_in_browser=True",
+        ]
+    return [
+        str(jupyter),
+        "lab",
+        *common,
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+        "--LabApp.expose_app_in_browser=True",
+    ]
 
 
 def start_lab(
@@ -156,9 +213,25 @@ def start_lab(
     server's environment, which its kernels inherit.
     Retries on a fresh port when the server dies early (e.g. the free port was taken meanwhile).
     """
+    return start_server("lab", home, root, attempts=attempts, extra_args=extra_args, env=env)
+
+
+def start_server(
+    app: str,
+    home: Path,
+    root: Path,
+    *,
+    attempts: int = 3,
+    extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> LabServer:
+    """`start_lab` for any of APPS: "lab", "notebook" (Jupyter Notebook 7) or "voila"."""
+    if app not in APPS:
+        raise ValueError(f"app must be one of {APPS}, got {app!r}")
     jupyter = Path(sys.executable).parent / "jupyter"
-    if not jupyter.exists():
-        raise RuntimeError(f"{jupyter} missing: install the e2e extra (pip install -e '.[e2e]')")
+    needed = jupyter.parent / "voila" if app == "voila" else jupyter
+    if not needed.exists():
+        raise RuntimeError(f"{needed} missing: install the e2e extra (pip install -e '.[e2e]')")
     home.mkdir(parents=True, exist_ok=True)
     root.mkdir(parents=True, exist_ok=True)
     dirs = {
@@ -185,22 +258,8 @@ def start_lab(
         port = free_port()
         token = uuid.uuid4().hex
         url = f"http://127.0.0.1:{port}"
-        log_path = home / f"jupyter-lab-{attempt}.log"
-        cmd = [
-            str(jupyter),
-            "lab",
-            "--no-browser",
-            "--allow-root",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
-            "--LabApp.expose_app_in_browser=True",
-            *extra_args,
-        ]
+        log_path = home / f"jupyter-{app}-{attempt}.log"
+        cmd = [*_command(app, jupyter, port, token, root), *extra_args]
         t0 = time.monotonic()
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
@@ -214,7 +273,7 @@ def start_lab(
             )
         deadline = t0 + TIMEOUT_S
         while time.monotonic() < deadline and proc.poll() is None:
-            if _status_ok(url, token):
+            if _status_ok(url, token, app):
                 return LabServer(
                     url=url,
                     token=token,
@@ -223,11 +282,12 @@ def start_lab(
                     log_path=log_path,
                     process=proc,
                     startup_seconds=time.monotonic() - t0,
+                    app=app,
                 )
             time.sleep(0.1)
         stop_lab_process(proc)
         last_error = log_path.read_text(errors="replace")[-4000:]
-    raise RuntimeError(f"jupyter lab did not start after {attempts} attempts; log:\n{last_error}")
+    raise RuntimeError(f"{app} did not start after {attempts} attempts; log:\n{last_error}")
 
 
 def stop_lab_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -454,9 +514,40 @@ def open_notebook(page: Page, lab: LabServer, name: str) -> Notebook:
 
 def wait_for_idle(nb: Notebook, timeout: float = TIMEOUT_S) -> None:
     wait_until(nb.kernel_idle, f"the kernel of {nb.name} to be idle", timeout)
+    if nb.lab.app == "notebook":  # Notebook 7 has no status bar: its kernel indicator instead
+        nb.page.locator(".jp-NotebookKernelStatus-idle, [data-status='idle']").first.wait_for(
+            state="attached", timeout=timeout * 1000
+        )
+        return
     nb.page.locator("#jp-main-statusbar").get_by_text(re.compile(r"\|\s*Idle")).first.wait_for(
         timeout=timeout * 1000
     )
+
+
+def open_voila(page: Page, server: LabServer, name: str, *, theme: str = "light") -> Locator:
+    """Open `name` in Voila (which runs every cell) in its "light" or "dark" theme; return the
+    page's body once the kernel has sent the outputs (Voila's spinner is gone)."""
+    if server.app != "voila":
+        raise ValueError(f"open_voila needs a Voila server, got {server.app!r}")
+    page.goto(f"{server.workspace_url(name)}&theme={theme}", wait_until="domcontentloaded")
+    body = page.locator("body")
+    wait_until(
+        lambda: (
+            page.evaluate("() => document.readyState") == "complete"
+            and page.locator("#loading, .voila-spinner").count() == 0
+        ),
+        f"Voila to render {name}",
+    )
+    return body
+
+
+def voila_errors(page: Page) -> list[str]:
+    """Tracebacks and error outputs Voila shows (it renders them with show_tracebacks)."""
+    outputs = page.locator(
+        f'.jp-OutputArea-output[data-mime-type="{STDERR_MIME}"], .jp-RenderedText[data-mime-type'
+        f'="application/vnd.jupyter.error"], .jp-OutputArea-output:has-text("Traceback")'
+    )
+    return outputs.all_inner_texts()
 
 
 def _raise_cell_error(nb: Notebook, states: list[dict[str, Any]]) -> None:

@@ -7,6 +7,7 @@ from e2e.lab import (
     assert_no_error_outputs,
     cell_output_text,
     open_notebook,
+    read_kernel_value,
     run_all,
     run_cell,
     screenshot,
@@ -71,6 +72,11 @@ def test_filter_select_export_scroll_and_themes(lab, page, full_demo_release, ex
     panel.locator('input[data-role="min"]').press("Enter")
     by_snr = units[units["snr"] >= 2]
     wait_until(lambda: f"{len(by_snr):,} of {total:,}" in status_text(nb), "the snr filter count")
+    low, high = (panel.locator(f".vbn-te-hist-{end}") for end in ("min", "max"))
+    wait_until(lambda: low.inner_text() and high.inner_text(), "the histogram's axis labels")
+    assert float(low.inner_text()) <= units["snr"].min() + 1e-3
+    assert float(high.inner_text()) >= units["snr"].max() - 1e-3
+    screenshot(panel, "table-explorer-histogram-panel")
     panel.locator('[data-role="close"]').click()
 
     # categorical multi-select with live counts
@@ -108,6 +114,10 @@ def test_filter_select_export_scroll_and_themes(lab, page, full_demo_release, ex
     rows_in_dom = root.locator(".vbn-te-row").count()
     assert 0 < rows_in_dom <= 200
     screenshot(root, "table-explorer-bottom")
+    read_kernel_value(nb, "te.set_filter('snr', min=2)")  # a filter change: back to the top
+    wait_until(lambda: f"{len(by_snr):,} of {total:,}" in status_text(nb), "the new filter")
+    wait_until(lambda: body.evaluate("el => el.scrollTop") == 0, "the grid back at its top")
+    read_kernel_value(nb, "te.clear_filters()")
 
     set_theme(page, dark=True)
     body.evaluate("el => { el.scrollTop = 0; el.scrollLeft = 0; }")

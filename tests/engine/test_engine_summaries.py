@@ -75,11 +75,17 @@ def test_value_facets_follow_the_other_filters(engine, frame):
 
 
 def test_values_are_most_frequent_first_and_at_most_200(engine, frame):
+    """Most frequent *under the other filters* first: the order of the counts shown."""
     [summary] = engine.summaries(["many"])
     assert len(summary["values"]) == 200
     assert summary["more"] == frame["many"].nunique() - 200
-    order = sorted(frame["many"].value_counts().items(), key=lambda kv: (-kv[1], kv[0]))
+    kept = frame[others_mask(engine, "many")]["many"].value_counts()
+    counts = {v: int(kept.get(v, 0)) for v in frame["many"].dropna().unique()}
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     assert summary["values"] == [k for k, _ in order[:200]]
+    assert np.all(np.diff(summary["counts"]) <= 0)
+    whole = sorted(frame["many"].value_counts().items(), key=lambda kv: (-kv[1], kv[0]))
+    assert summary["values"] != [k for k, _ in whole[:200]]  # not the whole table's order
 
 
 def test_list_facets_count_each_element_once_per_row(engine, frame):

@@ -26,6 +26,7 @@ from .filters import (
     ValuesFilter,
 )
 from .kinds import ColumnInfo
+from .text import ARROW_STRING
 
 _ITEMS = "v if pd.api.types.is_list_like(v) else [v]"
 
@@ -89,8 +90,8 @@ def filter_code(filt: Filter, name: str, info: ColumnInfo) -> str | None:
     if isinstance(filt, BoolFilter):
         match = f"{col}.eq({filt.value!r})"
     elif isinstance(filt, TextFilter):
-        match = (
-            f"{col}.astype(str).astype(object).str.contains({filt.pattern!r}, "
+        match = (  # Arrow strings: pyarrow's RE2 functions, as the engine (see text.py)
+            f"{col}.astype(str).astype({ARROW_STRING!r}).str.contains({filt.pattern!r}, "
             f"regex={filt.regex!r}, case={filt.case_sensitive!r}, na=False)"
         )
     elif isinstance(filt, ListFilter):

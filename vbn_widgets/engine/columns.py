@@ -11,7 +11,9 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from . import text
 from .errors import SpecError
 from .kinds import CATEGORY_LIMIT, ColumnInfo, kind_from_distinct, looks_like_lists, static_kind
 
@@ -128,9 +130,10 @@ class ColumnData:
         return frozen(np.bincount(self.codes1, minlength=len(self.uniques) + 1))
 
     @cached_property
-    def text_uniques(self) -> list[str]:
-        """The distinct values as ``Series.astype(str)`` renders them (what to_code searches)."""
-        return pd.Series(self.uniques).astype(str).astype(object).tolist()
+    def text_array(self) -> pa.Array:
+        """The distinct values as ``Series.astype(str)`` renders them (what to_code searches),
+        as an Arrow string array for RE2."""
+        return text.as_arrow(pd.Series(self.uniques).astype(str).astype(object).tolist())
 
     # ---- number and date ----------------------------------------------------------------
 
@@ -167,20 +170,30 @@ class ColumnData:
 
     # ---- values summaries ---------------------------------------------------------------
 
+    @property
+    def facet_uniques(self) -> pd.Index:
+        """The values a values summary counts: the distinct values, or a list's elements."""
+        return self.pairs.uniques if self.kind == "list" else self.uniques
+
     @cached_property
-    def listing(self) -> Listing:
-        uniques = self.pairs.uniques if self.kind == "list" else self.uniques
-        totals = (self.pairs.totals1 if self.kind == "list" else self.totals1)[1:]
+    def value_rank(self) -> np.ndarray:
+        """Rank of each of :attr:`facet_uniques` in value order (ties of a listing go by it)."""
+        uniques = self.facet_uniques
         try:
             by_value = np.asarray(uniques.argsort(), dtype=np.intp)
-        except TypeError:  # mixed types: order ties by their text
+        except TypeError:  # mixed types: order by their text
             by_value = np.asarray(pd.Index(uniques.astype(str)).argsort(), dtype=np.intp)
-        value_rank = np.empty(len(uniques), dtype=np.intp)
-        value_rank[by_value] = np.arange(len(uniques))
-        order = np.lexsort((value_rank, -totals))
-        top = frozen(order[:MAX_LISTED].astype(np.intp))
-        values = [jsonable(v) for v in uniques[top]]
-        return Listing(top, values, len(uniques) - len(top))
+        rank = np.empty(len(uniques), dtype=np.intp)
+        rank[by_value] = np.arange(len(uniques))
+        return frozen(rank)
+
+    def listing(self, counts: np.ndarray) -> Listing:
+        """The values to list for ``counts`` (one per facet unique): most counted first, ties
+        in value order, at most :data:`MAX_LISTED`."""
+        order = np.lexsort((self.value_rank, -np.asarray(counts, dtype=np.int64)))
+        top = order[:MAX_LISTED].astype(np.intp)
+        values = [jsonable(v) for v in self.facet_uniques[top]]
+        return Listing(top, values, len(counts) - len(top))
 
     # ---- lists --------------------------------------------------------------------------
 

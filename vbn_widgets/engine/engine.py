@@ -14,7 +14,7 @@ from .filters import Filter, FilterSpec
 from .kinds import CATEGORY_LIMIT, ColumnInfo
 from .restriction import restriction_mask
 from .spec import parse_filter, parse_spec
-from .summaries import Selection, summarize
+from .summaries import Selection, summarize, tally
 
 Filters = tuple[Filter, ...]
 
@@ -63,7 +63,7 @@ class TableEngine:
         self._all_rows: np.ndarray | None = None
         self._base: Selection | None = None  # the restriction: only these rows take part
         self._base_code: str | None = None
-        self._base_summaries: dict[str, dict] = {}
+        self._totals: dict[str, np.ndarray] = {}  # per column: tally over the taking part
 
     # ---- table --------------------------------------------------------------------------
 
@@ -100,7 +100,7 @@ class TableEngine:
         self._base_code = None if base is None else code
         self._selections.clear()
         self._summaries.clear()
-        self._base_summaries.clear()
+        self._totals.clear()
         self._order = None
 
     @property
@@ -133,8 +133,12 @@ class TableEngine:
             raise SpecError(f"{what}: unknown column {show(column)}")
         return column
 
-    def set_filter(self, filt: Filter | Mapping) -> None:
+    def set_filter(self, filt: Filter | Mapping, *, strict: bool = False) -> None:
+        """Set one column's filter. ``strict``: refuse values (of a values or list filter)
+        that no row of the table holds, naming them, rather than match nothing."""
         parsed = parse_filter(filt, self._infos)
+        if strict:
+            self._check_values(parsed)
         self._mask_of(parsed)  # may raise: nothing has changed yet
         self._commit(self._spec.with_filter(parsed))
 
@@ -144,11 +148,22 @@ class TableEngine:
     def clear_filters(self) -> None:
         self._commit(FilterSpec())
 
-    def set_spec(self, spec: FilterSpec | Mapping) -> None:
+    def set_spec(self, spec: FilterSpec | Mapping, *, strict: bool = False) -> None:
+        """Replace every filter (``strict``: as in :meth:`set_filter`)."""
         parsed = parse_spec(spec, self._infos)
         for filt in parsed.filters:
+            if strict:
+                self._check_values(filt)
             self._mask_of(filt)
         self._commit(parsed)
+
+    def _check_values(self, filt: Filter) -> None:
+        absent = masks.absent_values(self._data[filt.column], filt)
+        if absent:
+            what = "value" if len(absent) == 1 else "values"
+            raise SpecError(
+                f"filter on column {filt.column!r}: no row holds the {what} {show(absent)}"
+            )
 
     def _commit(self, spec: FilterSpec) -> None:
         self._spec = spec
@@ -262,24 +277,14 @@ class TableEngine:
             others = self._others(name)
             cached = self._summaries.get(name)
             if cached is None or cached[0] != others:
-                summary = summarize(self._data[name], self._selection(others))
-                if self._base is not None:
-                    summary = self._with_restricted_totals(name, summary)
-                cached = (others, summary)
+                col = self._data[name]
+                totals = self._totals.get(name)
+                if totals is None:
+                    base = self._base or Selection(None, len(self._frame))
+                    totals = self._totals[name] = tally(col, base)
+                cached = (others, summarize(col, self._selection(others), totals))
                 self._summaries[name] = cached
             out.append({k: list(v) if isinstance(v, list) else v for k, v in cached[1].items()})
-        return out
-
-    def _with_restricted_totals(self, name: str, summary: dict) -> dict:
-        """``summary`` with totals over the restricted rows (counted once per restriction)."""
-        assert self._base is not None
-        base = self._base_summaries.get(name)
-        if base is None:
-            base = summarize(self._data[name], self._base)
-            self._base_summaries[name] = base
-        out = {**summary, "missing_total": base["missing"]}
-        if "totals" in out:
-            out["totals"] = base["counts"]
         return out
 
     def to_code(self, name: str = "df", *, restriction: bool = True) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-SPEC_VERSION = 1
+from .protocol import SPEC_VERSION
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,24 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-KINDS = ("number", "category", "text", "list", "date", "bool")
-# The filter kind each column kind takes (the protocol's Filter objects).
-FILTER_KIND = {
-    "number": "range",
-    "category": "values",
-    "text": "text",
-    "list": "list",
-    "date": "date",
-    "bool": "bool",
-}
-SUMMARY_TYPE = {
-    "number": "histogram",
-    "date": "histogram",
-    "category": "values",
-    "bool": "values",
-    "list": "values",
-    "text": "none",
-}
 CATEGORY_LIMIT = 2_000  # more distinct values than this: a text column
 LIST_SAMPLE = 200  # non-null values checked to recognise a list column
 

@@ -6,11 +6,10 @@ table over the factorized uniques) and spread to the rows through the cached cod
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
+from . import text
 from .columns import ColumnData, frozen
 from .errors import SpecError
 from .filters import (
@@ -64,27 +63,25 @@ def values_mask(col: ColumnData, filt: ValuesFilter) -> np.ndarray:
     return _through_codes(col, hits, filt)
 
 
+def absent_values(col: ColumnData, filt: Filter) -> list:
+    """The values of a values or list filter that no row holds (an element, for a list)."""
+    if not isinstance(filt, ValuesFilter | ListFilter) or not filt.values:
+        return []
+    held = pd.Series(list(filt.values), dtype=object).isin(list(col.facet_uniques))
+    return [v for v, ok in zip(filt.values, held.to_numpy(dtype=bool), strict=True) if not ok]
+
+
 def bool_mask(col: ColumnData, filt: BoolFilter) -> np.ndarray:
     hits = pd.Series(col.uniques).eq(filt.value).to_numpy(dtype=bool, na_value=False)
     return _through_codes(col, hits, filt)
 
 
-def text_hits(texts: list[str], filt: TextFilter) -> np.ndarray:
-    """What ``Series.str.contains`` answers for object-dtype strings, once per distinct value."""
-    pattern = filt.pattern
-    if filt.regex:
-        compiled = re.compile(pattern, 0 if filt.case_sensitive else re.IGNORECASE)
-        hits = [compiled.search(t) is not None for t in texts]
-    elif filt.case_sensitive:
-        hits = [pattern in t for t in texts]
-    else:
-        upper = pattern.upper()
-        hits = [upper in t.upper() for t in texts]
-    return np.array(hits, dtype=bool)
-
-
 def text_mask(col: ColumnData, filt: TextFilter) -> np.ndarray:
-    return _through_codes(col, text_hits(col.text_uniques, filt), filt)
+    """Searched once per distinct value (RE2 via pyarrow: linear time, see ``text.py``)."""
+    hits = text.contains(
+        col.text_array, filt.pattern, regex=filt.regex, case_sensitive=filt.case_sensitive
+    )
+    return _through_codes(col, hits, filt)
 
 
 def list_mask(col: ColumnData, filt: ListFilter) -> np.ndarray:

@@ -15,8 +15,8 @@ import numpy as np
 
 from .columns import ColumnData, frozen
 from .errors import SpecError, show
+from .protocol import MAX_SORT_KEYS
 
-MAX_SORT_KEYS = 8
 _DIRECTIONS = {"asc": True, "desc": False}
 
 

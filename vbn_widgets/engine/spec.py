@@ -8,27 +8,22 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from .errors import SpecError, show
-from .filters import (
-    FILTER_CLASSES,
-    SPEC_VERSION,
-    Filter,
-    FilterSpec,
-)
-from .kinds import FILTER_KIND, ColumnInfo
+from .filters import FILTER_CLASSES, SPEC_VERSION, Filter, FilterSpec
+from .kinds import ColumnInfo
+from .protocol import FILTER_KIND, MISSING
+from .text import SYNTAX, regex_problem
 
 MAX_PATTERN = 1_000
 MAX_VALUES = 10_000
 MAX_STRING = 10_000  # one value of a values/list filter
 MAX_DATE_STRING = 64
 MAX_INT = 2**64  # integer bounds and values: |v| < MAX_INT
-MISSING = ("exclude", "include")
 
 
 # ---- validation helpers -------------------------------------------------------------------
@@ -107,12 +102,16 @@ def _pattern(where: _Where, value: object, *, regex: bool, case_sensitive: bool)
         raise where.error("pattern", f"expected a string, got {show(value)}")
     if len(value) > MAX_PATTERN:
         raise where.error("pattern", f"longer than {MAX_PATTERN} characters ({len(value)})")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise where.error("pattern", f"not valid Unicode text: {show(value)}") from None
     if regex:
-        try:
-            re.compile(value, 0 if case_sensitive else re.IGNORECASE)
-        except (re.error, RecursionError, OverflowError, ValueError) as err:
-            problem = f"invalid regular expression {show(value)}: {err}"
-            raise where.error("pattern", problem) from None
+        problem = regex_problem(value, case_sensitive=case_sensitive)
+        if problem is not None:
+            raise where.error(
+                "pattern", f"invalid regular expression {show(value)}: {problem} ({SYNTAX})"
+            )
     return value
 
 

@@ -59,60 +59,54 @@ def _int32(counts: np.ndarray) -> np.ndarray:
     return frozen(np.array(counts, dtype=np.int32))
 
 
-def histogram(col: ColumnData, sel: Selection) -> dict:
-    hist = col.histogram
-    counts = sel.count_codes(hist.bins1, hist.totals1)
-    return {
-        "column": col.name,
-        "type": "histogram",
-        "edges": hist.edges,
-        "counts": _int32(counts[1:]),
-        "totals": _int32(hist.totals1[1:]),
-        "missing": int(counts[0]),
-        "missing_total": int(hist.totals1[0]),
-    }
+def tally(col: ColumnData, sel: Selection) -> np.ndarray:
+    """What a summary of ``col`` counts over the selected rows, missing rows first: rows per
+    histogram bin, per distinct value, or per list element (a row once per element); for a
+    text column only the missing rows."""
+    if col.kind in ("number", "date"):
+        hist = col.histogram
+        return sel.count_codes(hist.bins1, hist.totals1)
+    if col.kind == "text":
+        return np.array([sel.count_true(col.missing)])
+    if col.kind != "list":
+        return sel.count_codes(col.codes1, col.totals1)
+    pairs = col.pairs
+    if sel.everything:
+        return pairs.totals1
+    counts = np.bincount(pairs.codes[sel.mask[pairs.rows]], minlength=len(pairs.totals1) - 1)
+    return np.concatenate([[sel.count_true(~pairs.present)], counts])
 
 
-def value_counts(col: ColumnData, sel: Selection) -> dict:
-    listing = col.listing
-    if col.kind == "list":
-        pairs = col.pairs
-        totals1 = pairs.totals1
-        if sel.everything:
-            counts1 = totals1
-        else:
-            kept = pairs.codes[sel.mask[pairs.rows]]
-            counts = np.bincount(kept, minlength=len(totals1) - 1)
-            counts1 = np.concatenate([[sel.count_true(~pairs.present)], counts])
-    else:
-        totals1 = col.totals1
-        counts1 = sel.count_codes(col.codes1, totals1)
+def summarize(col: ColumnData, sel: Selection, totals1: np.ndarray) -> dict:
+    """The protocol Summary of ``col``: counts over the selected rows, totals from ``totals1``
+    (a :func:`tally` over the whole table or the restricted rows); numpy int32 counts/totals.
+
+    A values summary lists the values most counted under ``sel`` first (what the user sees
+    next to each value), ties in value order.
+    """
+    counts1 = tally(col, sel)
+    head = {"column": col.name}
+    tail = {"missing": int(counts1[0]), "missing_total": int(totals1[0])}
+    if col.kind == "text":
+        return {**head, "type": "none", **tail}
+    if col.kind in ("number", "date"):
+        edges = col.histogram.edges
+        return {
+            **head,
+            "type": "histogram",
+            "edges": edges,
+            "counts": _int32(counts1[1:]),
+            "totals": _int32(totals1[1:]),
+            **tail,
+        }
+    listing = col.listing(counts1[1:])
     listed = listing.top + 1
     return {
-        "column": col.name,
+        **head,
         "type": "values",
-        "values": list(listing.values),
+        "values": listing.values,
         "counts": _int32(counts1[listed]),
         "totals": _int32(totals1[listed]),
-        "missing": int(counts1[0]),
-        "missing_total": int(totals1[0]),
+        **tail,
         "more": listing.more,
     }
-
-
-def missing_only(col: ColumnData, sel: Selection) -> dict:
-    return {
-        "column": col.name,
-        "type": "none",
-        "missing": sel.count_true(col.missing),
-        "missing_total": int(np.count_nonzero(col.missing)),
-    }
-
-
-def summarize(col: ColumnData, sel: Selection) -> dict:
-    """The protocol Summary of ``col`` over the selected rows (numpy int32 counts/totals)."""
-    if col.kind in ("number", "date"):
-        return histogram(col, sel)
-    if col.kind == "text":
-        return missing_only(col, sel)
-    return value_counts(col, sel)

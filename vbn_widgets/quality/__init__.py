@@ -1,4 +1,4 @@
-"""Unit-quality thresholds for the VBN units table (no widget code; see quality_filter.py)."""
+"""Unit-quality thresholds for the VBN units table (no widget code; the widget: quality_filter)."""
 
 from .criteria import (
     DEFAULT_METRICS,

@@ -92,6 +92,12 @@ class QualityModel:
             self._factor[column] = cached
         return cached
 
+    def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
+        """(code per unit, sorted distinct values) of a grouping column; cached, read-only."""
+        codes, uniques = self._codes(column)
+        codes.flags.writeable = False
+        return codes, uniques
+
     @staticmethod
     def _remember(cache: OrderedDict, key: tuple, value: np.ndarray) -> np.ndarray:
         value.flags.writeable = False  # shared between settings; never mutated
@@ -288,6 +294,22 @@ class QualityModel:
         groups = unique_groups[codes]
         r = self._restriction
         return densities.grouped_densities(values[r], groups[r], GROUP_ORDER, int(points))
+
+    def group_codes(self) -> np.ndarray:
+        """Per unit: the index of its region group in ``GROUP_ORDER`` (read-only, cached);
+        "other" for every unit when the table has no structure_acronym column."""
+        cached = self._factor.get("<groups>")
+        if cached is None:
+            if AREA_COLUMN in self.units.columns:
+                codes, uniques = self._codes(AREA_COLUMN)
+                lookup = [GROUP_ORDER.index(region_group(a)) for a in uniques]
+                groups = np.array(lookup, dtype=np.int8).reshape(-1)[codes]
+            else:
+                groups = np.full(len(self.units), GROUP_ORDER.index("other"), dtype=np.int8)
+            groups.flags.writeable = False
+            cached = (groups, pd.Index(GROUP_ORDER))
+            self._factor["<groups>"] = cached
+        return cached[0]
 
     @staticmethod
     def axis_value(metric: str, v):

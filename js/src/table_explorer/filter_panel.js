@@ -1,7 +1,12 @@
 // The filter panel of one column: the UI of its filter kind, fed by `summary` replies (histogram
 // or facet counts, which follow the other filters) and by the `filters` trait. It owns the UI
-// state (lib/filter_state.js), validates it, and hands finished filters to `onSubmit`; the
-// entry turns them into set-filter / clear-filter requests.
+// state (filter_state.js), checks what it can, and hands finished filters to `onSubmit`; the
+// entry turns them into set-filter / clear-filter requests, and what the kernel refuses (a regex
+// RE2 cannot run, a value no row holds) comes back here as the panel's error.
+//
+// Value rows are patched in place, never rebuilt under the pointer: a list rebuilt between a
+// checkbox's mousedown and mouseup (the search box's change event fires on that mousedown)
+// would swallow the click.
 
 /** @import { ColumnInfo, FacetValue, Filter, Summary, HistogramSummary, ValuesSummary } from "./protocol.js" */
 /** @import { FilterState } from "./filter_state.js" */
@@ -26,7 +31,8 @@ const formatNumber = (v) => String(Number(v.toPrecision(6)));
  * @typedef {object} PanelOptions
  * @property {ColumnInfo} column
  * @property {Filter | undefined} filter the column's current filter (from the `filters` trait)
- * @property {(filter: Filter | null) => void} onSubmit a valid filter, or null to clear it
+ * @property {(filter: Filter | null) => Promise<unknown> | void} onSubmit a valid filter, or null
+ *   to clear it; a rejected promise's message is shown in the panel
  * @property {() => void} onClose
  */
 
@@ -38,6 +44,8 @@ export function createFilterPanel({ column, filter, onSubmit, onClose }) {
   /** @type {Summary | null} */
   let summary = null;
   let lastSent = JSON.stringify(filter ?? null);
+  let submissions = 0;
+  let destroyed = false;
 
   const error = h("div", { class: "vbn-te-panel-error", role: "alert" });
   const submit = () => {
@@ -49,8 +57,14 @@ export function createFilterPanel({ column, filter, onSubmit, onClose }) {
     error.textContent = "";
     const json = JSON.stringify(request.filter);
     if (json === lastSent) return;
+    const previous = lastSent;
     lastSent = json;
-    onSubmit(request.filter);
+    const mine = ++submissions;
+    Promise.resolve(onSubmit(request.filter)).catch((/** @type {any} */ err) => {
+      if (destroyed || mine !== submissions || err?.code === "disposed" || err?.code === "abort") return;
+      lastSent = previous; // the kernel kept the filter it had
+      error.textContent = String(err?.message ?? err);
+    });
   };
   const typing = debounce(submit, TEXT_DEBOUNCE_MS);
   const brushing = throttle(submit, BRUSH_THROTTLE_MS);
@@ -188,18 +202,43 @@ export function createFilterPanel({ column, filter, onSubmit, onClose }) {
 
   /** @type {FacetValue[]} values currently listed, indexed by the checkboxes' data-i */
   let listed = [];
+  /** @type {Map<string, { label: HTMLElement, box: HTMLInputElement, count: HTMLElement }>} */
+  const rows = new Map();
+  /**
+   * The row of a value (or of a bool choice), made once and reused.
+   * @param {string} key
+   * @param {string} text
+   * @param {"value" | "bool"} role
+   */
+  function valueRow(key, text, role) {
+    let row = rows.get(key);
+    if (!row) {
+      const box = role === "bool" ? h("input", { type: "radio", name: `vbn-te-bool-${name}`, "data-role": "bool" }) : h("input", { type: "checkbox", "data-role": "value" });
+      const count = h("span", { class: "vbn-te-count" });
+      row = { label: h("label", { class: "vbn-te-value" }, box, h("span", { class: "vbn-te-value-text", text }), count), box, count };
+      rows.set(key, row);
+    }
+    return row;
+  }
+  /** Show `labels` in this order, moving nodes only when the order changed. @param {HTMLElement[]} labels */
+  function showRows(labels) {
+    const now = values.children;
+    if (labels.length !== now.length || labels.some((n, j) => now[j] !== n)) values.replaceChildren(...labels);
+  }
+
   function renderValues() {
     more.textContent = "";
     if (state.kind === "bool") {
       const s = summary?.type === "values" ? summary : null;
       const current = state.value;
-      values.replaceChildren(
-        ...[null, true, false].map((v) => {
+      showRows(
+        [null, true, false].map((v) => {
+          const row = valueRow(`bool:${v}`, v === null ? "any" : String(v), "bool");
           const at = v === null || !s ? -1 : s.values.findIndex((x) => valueKey(x) === valueKey(v));
-          const radio = h("input", { type: "radio", name: `vbn-te-bool-${name}`, "data-role": "bool", "data-value": String(v) });
-          radio.checked = current === v;
-          const count = at >= 0 && s ? formatCount(s.counts[at] ?? 0) : "";
-          return h("label", { class: "vbn-te-value" }, radio, h("span", { class: "vbn-te-value-text", text: v === null ? "any" : String(v) }), h("span", { class: "vbn-te-count", text: count }));
+          row.box.setAttribute("data-value", String(v));
+          row.box.checked = current === v;
+          row.count.textContent = at >= 0 && s ? formatCount(s.counts[at] ?? 0) : "";
+          return row.label;
         }),
       );
       return;
@@ -210,20 +249,21 @@ export function createFilterPanel({ column, filter, onSubmit, onClose }) {
     const chosen = new Set(state.values.map(valueKey));
     listed = [...state.values.filter((v) => !known.has(valueKey(v))), ...(s?.values ?? [])];
     const offset = listed.length - (s?.values.length ?? 0);
-    values.replaceChildren(
-      ...searchValues(listed, state.search).map((i) => {
-        const box = h("input", { type: "checkbox", "data-role": "value", "data-i": i });
-        box.checked = chosen.has(valueKey(listed[i]));
+    const keys = new Set(listed.map(valueKey));
+    for (const key of rows.keys()) if (!keys.has(key)) rows.delete(key);
+    showRows(
+      searchValues(listed, state.search).map((i) => {
+        const row = valueRow(valueKey(listed[i]), String(listed[i]), "value");
+        row.box.setAttribute("data-i", String(i));
+        row.box.checked = chosen.has(valueKey(listed[i]));
         const j = i - offset;
         const count = s && j >= 0 ? s.counts[j] ?? 0 : null;
         const total = s && j >= 0 ? s.totals[j] ?? 0 : null;
-        return h(
-          "label",
-          { class: count === 0 ? "vbn-te-value vbn-te-zero" : "vbn-te-value" },
-          box,
-          h("span", { class: "vbn-te-value-text", text: String(listed[i]) }),
-          h("span", { class: "vbn-te-count", title: total === null ? null : `${formatCount(total)} in the whole table`, text: count === null ? "" : formatCount(count) }),
-        );
+        row.label.className = count === 0 ? "vbn-te-value vbn-te-zero" : "vbn-te-value";
+        row.count.textContent = count === null ? "" : formatCount(count);
+        if (total === null) row.count.removeAttribute("title");
+        else row.count.title = `${formatCount(total)} in the whole table`;
+        return row.label;
       }),
     );
     if (s && s.more > 0) more.textContent = `+${formatCount(s.more)} more values not listed`;
@@ -267,6 +307,7 @@ export function createFilterPanel({ column, filter, onSubmit, onClose }) {
     else if (role === "regex" && s.kind === "text") state = { ...s, regex: box.checked };
     else if (role === "case" && s.kind === "text") state = { ...s, caseSensitive: box.checked };
     else if (role === "search" && (s.kind === "values" || s.kind === "list")) {
+      if (box.value === s.search) return; // the change event after typing: nothing new
       state = { ...s, search: box.value };
       renderValues();
       return;
@@ -318,6 +359,7 @@ export function createFilterPanel({ column, filter, onSubmit, onClose }) {
       brushing.flush();
     },
     destroy() {
+      destroyed = true;
       typing.cancel();
       brushing.cancel();
       histogram?.destroy();

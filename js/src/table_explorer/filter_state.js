@@ -6,6 +6,7 @@
 // qualifies an active filter.
 
 /** @import { ColumnKind, FacetValue, Filter, FilterSpec, MissingMode } from "./protocol.js" */
+import { FILTER_KIND } from "./protocol.js";
 
 /** @typedef {{ kind: "range", min: string, max: string, minInclusive: boolean, maxInclusive: boolean, includeMissing: boolean }} RangeState */
 /** @typedef {{ kind: "values", values: FacetValue[], search: string, includeMissing: boolean }} ValuesState */
@@ -29,10 +30,10 @@ const missingMode = (include) => (include ? "include" : "exclude");
  */
 export function emptyState(kind) {
   const includeMissing = false;
-  switch (kind) {
-    case "number":
+  switch (FILTER_KIND[kind]) {
+    case "range":
       return { kind: "range", min: "", max: "", minInclusive: true, maxInclusive: true, includeMissing };
-    case "category":
+    case "values":
       return { kind: "values", values: [], search: "", includeMissing };
     case "list":
       return { kind: "list", values: [], mode: "any", search: "", includeMissing };
@@ -113,19 +114,6 @@ export function isoFromMs(ms) {
 }
 
 /**
- * Python's named-group syntax, translated so that JS can check the rest of a pattern.
- * @param {string} pattern
- */
-function regexProblem(pattern) {
-  try {
-    new RegExp(pattern.replace(/\(\?P</g, "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>"));
-    return null;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-}
-
-/**
  * Convert UI state to what to send: a filter, null (clear the column's filter), or an error.
  * @param {string} column
  * @param {FilterState} state
@@ -159,9 +147,8 @@ export function toRequest(column, state) {
         filter: state.values.length ? { column, kind: "list", values: [...state.values], mode: state.mode, missing } : null,
       };
     case "text": {
+      // A regex is checked by the kernel, which runs it (RE2): its error comes back to the panel.
       if (state.pattern === "") return { ok: true, filter: null };
-      const problem = state.regex ? regexProblem(state.pattern) : null;
-      if (problem) return { ok: false, error: `invalid regular expression: ${problem}` };
       return {
         ok: true,
         filter: { column, kind: "text", pattern: state.pattern, regex: state.regex, case_sensitive: state.caseSensitive, missing },

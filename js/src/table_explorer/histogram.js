@@ -1,5 +1,6 @@
 // Histogram of a number/date column: facet counts (under the other filters) drawn over the whole
-// table's totals, and a range brush (pointer drag) reporting [min, max] in data units.
+// table's totals, an x axis labelled with the column's min and max (and the tallest bar's count),
+// and a range brush (pointer drag) reporting [min, max] in data units.
 // The maths is pure and exported for tests; createHistogram() builds the SVG.
 
 /** @import { HistogramSummary } from "./protocol.js" */
@@ -87,8 +88,7 @@ export function brushRange(x0, x1, width, lo, hi, options = {}) {
 export function barLayout(counts, totals, width, height) {
   const n = Math.max(counts.length, totals.length);
   if (n === 0) return [];
-  let peak = 0;
-  for (let i = 0; i < n; i++) peak = Math.max(peak, totals[i] ?? 0, counts[i] ?? 0);
+  const peak = peakOf(counts, totals);
   const w = width / n;
   const scale = peak > 0 ? height / peak : 0;
   return Array.from({ length: n }, (_, i) => ({
@@ -97,6 +97,17 @@ export function barLayout(counts, totals, width, height) {
     total: (totals[i] ?? 0) * scale,
     count: (counts[i] ?? 0) * scale,
   }));
+}
+
+/**
+ * The tallest bar's count (the y axis' top).
+ * @param {ArrayLike<number>} counts
+ * @param {ArrayLike<number>} totals
+ */
+function peakOf(counts, totals) {
+  let peak = 0;
+  for (let i = 0; i < Math.max(counts.length, totals.length); i++) peak = Math.max(peak, totals[i] ?? 0, counts[i] ?? 0);
+  return peak;
 }
 
 /**
@@ -128,7 +139,22 @@ export function createHistogram(options) {
   const svg = svgEl("svg", { class: "vbn-te-hist", viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none", height: H });
   const bars = svgEl("g", {});
   const brush = svgEl("rect", { class: "vbn-te-hist-brush", x: 0, y: 0, width: 0, height: H });
-  svg.append(bars, brush);
+  const axisLine = svgEl("line", { class: "vbn-te-hist-axis-line", x1: 0, x2: W, y1: H - 0.5, y2: H - 0.5 });
+  svg.append(bars, axisLine, brush);
+  const label = (/** @type {string} */ cls) => {
+    const span = document.createElement("span");
+    span.className = cls;
+    return span;
+  };
+  const minLabel = label("vbn-te-hist-min");
+  const peakLabel = label("vbn-te-hist-peak");
+  const maxLabel = label("vbn-te-hist-max");
+  const axis = document.createElement("div");
+  axis.className = "vbn-te-hist-axis";
+  axis.append(minLabel, peakLabel, maxLabel);
+  const el = document.createElement("div");
+  el.className = "vbn-te-hist-box";
+  el.append(svg, axis);
   let lo = 0;
   let hi = 0;
   /** @type {number | null} */
@@ -166,7 +192,7 @@ export function createHistogram(options) {
     window.removeEventListener("pointerup", onUp);
     window.removeEventListener("pointercancel", onUp);
   };
-  svg.addEventListener("pointerdown", (event) => {
+  el.addEventListener("pointerdown", (event) => {
     if (event.button !== 0 || !(hi > lo)) return;
     event.preventDefault();
     dragStart = localX(event);
@@ -177,7 +203,7 @@ export function createHistogram(options) {
   });
 
   return {
-    el: svg,
+    el,
     /** Whether a drag is in progress (the panel then leaves its state alone). */
     get dragging() {
       return dragStart !== null;
@@ -191,6 +217,9 @@ export function createHistogram(options) {
         lo = summary.edges[0];
         hi = summary.edges[summary.edges.length - 1];
         const edges = summary.edges;
+        minLabel.textContent = format(lo);
+        maxLabel.textContent = format(hi);
+        peakLabel.textContent = `${peakOf(summary.counts, summary.totals).toLocaleString("en-US")} max`;
         bars.replaceChildren(
           ...barLayout(summary.counts, summary.totals, W, H).map((bar, i) => {
             const g = svgEl("g", {});
@@ -206,6 +235,7 @@ export function createHistogram(options) {
         );
       } else if (summary) {
         bars.replaceChildren();
+        for (const span of [minLabel, peakLabel, maxLabel]) span.textContent = "";
       }
       if (dragStart !== null) return;
       const [min, max] = selection;

@@ -1,5 +1,5 @@
-// Wire types of the TableExplorer protocol (mirrored by vbn_widgets/table_explorer.py and
-// vbn_widgets/engine/). Types only, plus the few constants both sides agree on.
+// Wire types of the TableExplorer protocol, mirrored by vbn_widgets/engine/protocol.py (the
+// `<Name>JSON` TypedDicts). Types only, plus the few constants both sides agree on.
 
 /** @typedef {"number" | "category" | "text" | "list" | "date" | "bool"} ColumnKind */
 /** @typedef {{ name: string, kind: ColumnKind, dtype: string, index: boolean }} ColumnInfo */
@@ -23,11 +23,11 @@
 /** @typedef {{ column: string, type: "none", missing: number, missing_total: number }} NoSummary */
 /** @typedef {HistogramSummary | ValuesSummary | NoSummary} Summary */
 
-/** Rows per `page` request; the window arithmetic and the cache agree on it. */
+/** Rows per `page` request; the window arithmetic and the cache agree on it (<= MAX_PAGE). */
 export { PAGE_SIZE } from "../lib/virtual_window.js";
-/** Protocol limits (requests beyond them get an error reply). */
+/** Protocol limits (requests beyond them get an error reply); vbn_widgets/engine/protocol.py
+ * defines the same, tests/test_contract.py compares them. */
 export const MAX_SORT_KEYS = 8;
-export const MAX_SELECT_ROWS = 10000;
 
 /** Filter kind used for each column kind. */
 export const FILTER_KIND = /** @type {const} */ ({

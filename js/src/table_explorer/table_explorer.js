@@ -61,8 +61,8 @@ function render({ model, el }) {
   const { title, chips, clearAll, header, rows, body, count, selected, error, status, parts } = skeleton();
   el.replaceChildren(...parts);
 
-  /** Fire a request; failures show up through the `error` trait (or locally on timeout). */
-  const send = (/** @type {string} */ kind, /** @type {Record<string, unknown>} */ fields = {}) =>
+  /** A request; a refusal shows through the `error` trait (a timeout locally), and rejects. */
+  const ask = (/** @type {string} */ kind, /** @type {Record<string, unknown>} */ fields = {}) =>
     env.request(kind, fields).then(
       () => {},
       (/** @type {any} */ err) => {
@@ -70,8 +70,11 @@ function render({ model, el }) {
           localError = err.message;
           renderStatus();
         }
+        throw err;
       },
     );
+  /** Fire and forget: failures show up through the `error` trait. */
+  const send = (/** @type {string} */ kind, /** @type {Record<string, unknown>} */ fields = {}) => void ask(kind, fields).catch(() => {});
 
   const viewportHeight = () => {
     const height = body.clientHeight > 0 ? body.clientHeight : VIEWPORT_PX;
@@ -188,7 +191,7 @@ function render({ model, el }) {
     panel = createFilterPanel({
       column,
       filter: findFilter(model.get("filters"), name),
-      onSubmit: (filter) => send(filter ? "set-filter" : "clear-filter", filter ? { filter } : { column: name }),
+      onSubmit: (filter) => ask(filter ? "set-filter" : "clear-filter", filter ? { filter } : { column: name }),
       onClose: () => {
         closePanel();
         body.focus();
@@ -289,7 +292,12 @@ function render({ model, el }) {
   watch(["change:filters", "change:sort"], () => {
     anchor = null;
   });
-  watch(["change:filters"], renderFilters);
+  // Other rows match now: show the first of them, not rows far down the old order.
+  watch(["change:filters"], () => {
+    body.scrollTop = 0;
+    cursor = -1;
+    renderFilters();
+  });
   watch(["change:sort"], renderHeader);
   watch(["change:row_height", "change:title"], renderLayout);
   watch(["change:columns"], () => {

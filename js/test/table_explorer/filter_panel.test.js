@@ -105,8 +105,40 @@ describe("filter panel", () => {
     pattern.value = "(";
     pattern.dispatchEvent(new Event("input", { bubbles: true }));
     vi.advanceTimersByTime(300);
-    expect(onSubmit).toHaveBeenCalledTimes(2);
-    expect(panel.el.querySelector(".vbn-te-panel-error")?.textContent).toMatch(/invalid regular expression/);
+    expect(onSubmit).toHaveBeenCalledTimes(3); // the kernel checks the regex, not the browser
+    expect(onSubmit).toHaveBeenLastCalledWith(expect.objectContaining({ pattern: "(", regex: true }));
+  });
+
+  it("shows the kernel's refusal in the panel that sent it; the kernel kept its filter", async () => {
+    const refusal = Object.assign(new Error("filter on column 'c', field 'pattern': invalid regular expression '(': missing ): ("), { code: "error" });
+    const { panel, onSubmit, change } = open("text");
+    onSubmit.mockReturnValueOnce(Promise.resolve()).mockReturnValueOnce(Promise.reject(refusal));
+    change('input[data-role="regex"]', true);
+    change('input[data-role="pattern"]', "a");
+    change('input[data-role="pattern"]', "(");
+    const error = () => panel.el.querySelector(".vbn-te-panel-error")?.textContent;
+    await vi.waitFor(() => expect(error()).toMatch(/missing \)/));
+    change('input[data-role="pattern"]', "b");
+    expect(onSubmit).toHaveBeenLastCalledWith(expect.objectContaining({ pattern: "b" }));
+    expect(error()).toBe("");
+    change('input[data-role="pattern"]', "a"); // what the kernel has after "b": sent again
+    expect(onSubmit).toHaveBeenCalledTimes(4);
+  });
+
+  it("a checkbox clicked right after typing a search keeps its click (no rebuild on change)", () => {
+    const { panel, onSubmit, q } = open("category");
+    panel.setSummary(values(["VISp", "VISl", "CA1"], [5, 3, 1]));
+    const search = q('input[data-role="search"]');
+    search.value = "visl";
+    search.dispatchEvent(new Event("input", { bubbles: true }));
+    const [box] = /** @type {HTMLInputElement[]} */ ([...panel.el.querySelectorAll('input[data-role="value"]')]);
+    // The press on the checkbox blurs the search box first: its change event fires between the
+    // checkbox's mousedown and mouseup. The box must still be the one in the list afterwards.
+    search.dispatchEvent(new Event("change", { bubbles: true }));
+    panel.setSummary(values(["VISp", "VISl", "CA1"], [4, 3, 1])); // a summary reply, same moment
+    expect(box.isConnected).toBe(true);
+    box.click();
+    expect(onSubmit).toHaveBeenLastCalledWith({ column: "c", kind: "values", values: ["VISl"], missing: "exclude" });
   });
 
   it("follows the filters trait unless the user has a send pending; close and destroy", () => {

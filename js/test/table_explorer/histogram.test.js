@@ -81,6 +81,16 @@ describe("createHistogram", () => {
     hist.el.remove();
   });
 
+  it("labels its axis with the column's min and max and the tallest bar's count", () => {
+    const hist = createHistogram({ onBrush: vi.fn(), format: (v) => `${v} Hz` });
+    const text = (/** @type {string} */ cls) => hist.el.querySelector(cls)?.textContent;
+    expect([text(".vbn-te-hist-min"), text(".vbn-te-hist-max")]).toEqual(["", ""]);
+    hist.update({ ...summary, totals: Int32Array.from([2, 4, 6, 1200]) }, [null, null]);
+    expect([text(".vbn-te-hist-min"), text(".vbn-te-hist-max")]).toEqual(["0 Hz", "100 Hz"]);
+    expect(text(".vbn-te-hist-peak")).toBe("1,200 max");
+    expect(hist.el.querySelector(".vbn-te-hist-axis-line")).not.toBeNull();
+  });
+
   it("clears on a click and removes window listeners on destroy mid-drag", () => {
     const onBrush = vi.fn();
     const hist = createHistogram({ onBrush, width: 200 });

@@ -140,6 +140,16 @@ describe("TableExplorer render", () => {
     cleanup();
   });
 
+  it("shows the first rows again when the filters change", async () => {
+    const { model, body, cleanup } = await mount();
+    body.scrollTop = 2_600;
+    model.set("sort", [["snr", "desc"]]);
+    expect(body.scrollTop).toBe(2_600); // a new sort keeps the place
+    model.set("filters", { version: 1, filters: [{ column: "snr", kind: "range", min: 1, max: null, min_inclusive: true, max_inclusive: true, missing: "exclude" }] });
+    expect(body.scrollTop).toBe(0);
+    cleanup();
+  });
+
   it("sends sort on header clicks: plain = this column only, shift = an extra key", async () => {
     const { model, el, cleanup } = await mount();
     const header = (/** @type {string} */ name) => /** @type {Element} */ (el.querySelector(`.vbn-te-header-cell[data-column="${name}"]`));

@@ -1,4 +1,4 @@
-"""``TableExplorer``: any VBN table (or DataFrame) in a virtualized grid with column filters."""
+"""The TableExplorer widget: its state (engine, selection), its public API and its handlers."""
 
 from __future__ import annotations
 
@@ -9,41 +9,16 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from ._base import StrictWidget
-from ._errors import show_error, shown
-from ._messages import Handler, Reply, RequestError, dispatch, need_int
-from ._page_codec import encode_cells
-from ._static import STATIC
-from ._variables import check_variable_name, write_variable
-from .engine import SpecError, TableEngine
-from .engine.kinds import FILTER_KIND
-
-_TABLE_GETTERS = {
-    "units": "get_unit_table",
-    "probes": "get_probe_table",
-    "channels": "get_channel_table",
-    "ecephys_sessions": "get_ecephys_session_table",
-    "behavior_sessions": "get_behavior_session_table",
-}
-MAX_PAGE = 500
-MAX_ROWS_PER_SELECT = 10_000
-MAX_SUMMARY_COLUMNS = 64
-MAX_SORT_KEYS = 8
-
-
-def as_frame(data: object, cache: object = None) -> pd.DataFrame:
-    """A DataFrame from a DataFrame, a table name with a cache, or anything pandas accepts."""
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, str):
-        if data not in _TABLE_GETTERS:
-            raise ValueError(f"unknown table {data!r}; choose from {sorted(_TABLE_GETTERS)}")
-        if cache is None:
-            raise ValueError(
-                f"the table name {data!r} needs a cache: TableExplorer({data!r}, cache=...)"
-            )
-        return getattr(cache, _TABLE_GETTERS[data])()
-    return pd.DataFrame(data)
+from .._base import Shaped, StrictWidget
+from .._errors import show_error, shown
+from .._messages import Handler, Reply, dispatch
+from .._page_codec import encode_cells
+from .._static import STATIC
+from .._variables import check_variable_name, write_variable
+from ..engine import SpecError, TableEngine
+from ..engine.protocol import FILTER_KIND, SPEC_VERSION, ColumnInfoJSON, FilterSpecJSON
+from . import requests as rq
+from .tables import as_frame
 
 
 class TableExplorer(StrictWidget):
@@ -60,8 +35,9 @@ class TableExplorer(StrictWidget):
     export_to
         Name of a notebook variable that always holds the filtered table.
 
-    Synced state (mirrored by ``@typedef Model`` in ``js/src/table_explorer/table_explorer.js``);
-    the front end only reads it and asks for everything else by message:
+    Synced state (mirrored by ``@typedef Model`` in ``js/src/table_explorer/table_explorer.js``;
+    the shapes are ``vbn_widgets.engine.protocol``'s); the front end only reads it and asks for
+    everything else by message:
 
     ==================  ================  ========================================================
     trait               wire type         meaning
@@ -71,7 +47,7 @@ class TableExplorer(StrictWidget):
     ``filtered_count``  int               rows passing every filter
     ``selected_count``  int               rows selected (filtered out or not)
     ``filters``         FilterSpec        ``{"version": 1, "filters": [...]}``, settable
-    ``sort``            [str, str][]      ``[column, "asc" | "desc"]``, primary key first
+    ``sort``            SortKey[]         ``[column, "asc" | "desc"]``, primary key first
     ``revision``        int               bumped when rows, order or selection change
     ``error``           str               the last error, "" when none
     ``row_height``      int               grid row height in px
@@ -87,12 +63,14 @@ class TableExplorer(StrictWidget):
     _esm = STATIC / "table_explorer.js"
     _css = STATIC / "table_explorer.css"
 
-    columns = t.List(t.Dict(), read_only=True).tag(sync=True)
+    columns = t.List(Shaped(ColumnInfoJSON), read_only=True).tag(sync=True, wire="ColumnInfo[]")
     row_count = t.Int(0, read_only=True).tag(sync=True)
     filtered_count = t.Int(0, read_only=True).tag(sync=True)
     selected_count = t.Int(0, read_only=True).tag(sync=True)
-    filters = t.Dict().tag(sync=True)
-    sort = t.List(t.List(t.Unicode()), read_only=True).tag(sync=True)
+    filters = Shaped(FilterSpecJSON, default_value={"version": SPEC_VERSION, "filters": []}).tag(
+        sync=True
+    )
+    sort = t.List(t.List(t.Unicode()), read_only=True).tag(sync=True, wire="SortKey[]")
     revision = t.Int(0, read_only=True).tag(sync=True)
     row_height = t.Int(26, min=16, max=64).tag(sync=True)
     title = t.Unicode("").tag(sync=True)
@@ -109,59 +87,77 @@ class TableExplorer(StrictWidget):
     ) -> None:
         frame = as_frame(data, cache)
         self._export_to = None if export_to is None else check_variable_name(export_to)
-        self.engine = TableEngine(frame)
+        self._engine = TableEngine(frame)
         self._selected = np.zeros(len(frame), dtype=bool)
         self._publishing = False
         super().__init__(**kwargs)
-        self.set_trait("columns", [c.to_json() for c in self.engine.columns])
-        self.set_trait("row_count", len(frame))
-        self._publish()
+        self._publish_table()
         self.on_msg(self._on_msg)
 
     def __repr__(self) -> str:
         return (
             f"TableExplorer({self.filtered_count:,} of {self.row_count:,} rows, "
-            f"{len(self.engine.spec.to_json()['filters'])} filters)"
+            f"{len(self._engine.spec)} filters)"
         )
 
-    # state -> traits, variables
+    # ---- state -> traits, variables ------------------------------------------------------------
+    def _publish_table(self) -> None:
+        self.set_trait("columns", [c.to_json() for c in self._engine.columns])
+        self.set_trait("row_count", self._engine.restricted_count)
+        self._publish()
+
     def _publish(self, *, rows_changed: bool = True) -> None:
+        engine = self._engine
         self._publishing = True
         try:
             with self.hold_trait_notifications():
-                self.filters = self.engine.spec.to_json()
-                keys = [[c, "asc" if asc else "desc"] for c, asc in self.engine.sort_keys]
-                self.set_trait("sort", keys)
-                self.set_trait("filtered_count", self.engine.filtered_count)
+                self.filters = engine.spec.to_json()
+                self.set_trait("sort", [[c, "asc" if a else "desc"] for c, a in engine.sort_keys])
+                self.set_trait("filtered_count", engine.filtered_count)
                 self.set_trait("selected_count", int(self._selected.sum()))
-                self.set_trait("selected", self.engine.frame.index[self._selected])
+                self.set_trait("selected", engine.frame.index[self._selected])
                 self.set_trait("revision", self.revision + 1)
         finally:
             self._publishing = False
         if rows_changed and self._export_to is not None:
-            write_variable(self._export_to, self.engine.filtered())
+            write_variable(self._export_to, engine.filtered())
 
     @t.validate("filters")
     def _validate_filters(self, proposal: dict) -> dict:
         if self._publishing:
             return proposal["value"]
         try:
-            self.engine.set_spec(proposal["value"])
+            self._engine.set_spec(proposal["value"], strict=True)
         except SpecError as err:
             show_error(self, err)
             raise t.TraitError(str(err)) from None
-        return self.engine.spec.to_json()
+        return self._engine.spec.to_json()
 
     @t.observe("filters")
     def _filters_set_from_python(self, _change: dict) -> None:
         if not self._publishing:
             self._publish()
 
-    # the Python side of the user's work
+    # ---- reading -------------------------------------------------------------------------------
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The whole table shown (not a copy: do not modify it; see :meth:`replace_data`)."""
+        return self._engine.frame
+
     @property
     def filtered(self) -> pd.DataFrame:
         """The rows passing every filter, in the grid's sort order."""
-        return self.engine.filtered()
+        return self._engine.filtered()
+
+    @property
+    def filtered_index(self) -> pd.Index:
+        """The index labels of :attr:`filtered`, in the grid's order."""
+        return self._engine.filtered_index()
+
+    @property
+    def sort_keys(self) -> tuple[tuple[str, bool], ...]:
+        """The sort: ``(column, ascending)`` pairs, primary key first."""
+        return self._engine.sort_keys
 
     @property
     def filter_code(self) -> str:
@@ -170,7 +166,43 @@ class TableExplorer(StrictWidget):
         An expression; under :meth:`restrict`, the restriction's statements come first and the
         expression is the last line.
         """
-        return self.engine.to_code("df")
+        return self._engine.to_code("df")
+
+    def to_code(self, name: str = "df", *, restriction: bool = True) -> str:
+        """:attr:`filter_code` over a table named ``name``; ``restriction=False``: the filters
+        and sort alone, as one expression (for a caller that restricts the rows its own way)."""
+        return self._engine.to_code(name, restriction=restriction)
+
+    # ---- changing ------------------------------------------------------------------------------
+    @shown
+    def replace_data(self, data: object) -> None:
+        """Show another table (e.g. the same rows with new numbers), keeping the filters, sort
+        and selection (by index label) wherever they still apply.
+
+        Filters on columns that are gone or changed kind, and sort keys on columns that are gone
+        or can no longer be sorted, are dropped; a :meth:`restrict` restriction is lifted. The
+        same widget (and comm) stays on screen.
+        """
+        frame = as_frame(data)
+        engine = TableEngine(frame)
+        infos = {c.name: c for c in engine.columns}
+        kept = [
+            f.to_json()
+            for f in self._engine.spec
+            if f.column in infos and FILTER_KIND[infos[f.column].kind] == f.kind
+        ]
+        engine.set_spec({"version": SPEC_VERSION, "filters": kept})
+        keys: list[tuple[str, bool]] = []
+        for key in (k for k in self._engine.sort_keys if k[0] in infos):
+            try:
+                engine.set_sort([*keys, key])
+            except SpecError:  # the column now holds lists or values that do not compare
+                continue
+            keys.append(key)
+        selected = self._engine.frame.index[self._selected]
+        self._engine = engine
+        self._selected = np.asarray(frame.index.isin(selected), dtype=bool)
+        self._publish_table()
 
     @shown
     def restrict(self, index: pd.Index | np.ndarray | None, code: str | None = None) -> None:
@@ -181,42 +213,46 @@ class TableExplorer(StrictWidget):
         per row. ``code``: statements rebinding ``df`` to the restricted rows (emitted before
         the filter expression); by default a literal list of labels.
         """
-        self.engine.restrict(index, code)
-        restriction = self.engine.restriction
+        self._engine.restrict(index, code)
+        restriction = self._engine.restriction
         if restriction is not None:
             self._selected &= restriction
-        self.set_trait("row_count", self.engine.restricted_count)
+        self.set_trait("row_count", self._engine.restricted_count)
         self._publish()
 
     @shown
     def set_filter(self, column: str, **fields: Any) -> None:
-        """Filter one column, e.g. ``set_filter("snr", min=1)``; the kind follows the column's."""
-        info = {c.name: c for c in self.engine.columns}.get(column)
+        """Filter one column, e.g. ``set_filter("snr", min=1)``; the kind follows the column's.
+
+        Values (of a category or list column) that no row holds are refused, by name.
+        """
+        info = {c.name: c for c in self._engine.columns}.get(column)
         if info is None:
             raise SpecError(f"unknown column {column!r}")
-        self.engine.set_filter({"column": column, "kind": FILTER_KIND[info.kind], **fields})
+        filt = {"column": column, "kind": FILTER_KIND[info.kind], **fields}
+        self._engine.set_filter(filt, strict=True)
         self._publish()
 
     @shown
     def clear_filter(self, column: str) -> None:
-        self.engine.clear_filter(column)
+        self._engine.clear_filter(column)
         self._publish()
 
     @shown
     def clear_filters(self) -> None:
-        self.engine.clear_filters()
+        self._engine.clear_filters()
         self._publish()
 
     @shown
     def sort_by(self, *keys: str | tuple[str, bool]) -> None:
         """Sort by columns (``"snr"`` ascending, or ``("snr", False)`` descending)."""
-        self.engine.set_sort([(k, True) if isinstance(k, str) else k for k in keys])
+        self._engine.set_sort([(k, True) if isinstance(k, str) else k for k in keys])
         self._publish()
 
     @shown
     def select(self, labels: object) -> None:
         """Select rows by index label (replacing the selection)."""
-        positions = self.engine.frame.index.get_indexer(pd.Index(labels))
+        positions = self._engine.frame.index.get_indexer(pd.Index(labels))
         if (positions < 0).any():
             missing = pd.Index(labels)[positions < 0][:5].tolist()
             raise KeyError(f"not in the table's index: {missing}")
@@ -230,59 +266,58 @@ class TableExplorer(StrictWidget):
         """Write the filtered table or the selected rows to the notebook variable ``name``."""
         check_variable_name(name)
         if what == "filtered":
-            write_variable(name, self.engine.filtered())
+            write_variable(name, self._engine.filtered())
         elif what == "selected":
-            write_variable(name, self.engine.frame[self._selected])
+            write_variable(name, self._engine.frame[self._selected])
         else:
             raise ValueError(f"what must be 'filtered' or 'selected', got {what!r}")
 
-    # messages from the front end
+    # ---- requests from the front end (validated by requests.py) -----------------------------
     def _on_msg(self, _widget: object, content: object, _buffers: object) -> None:
         dispatch(self, content, self._handlers())
 
     def _handlers(self) -> dict[str, Handler]:
-        return {
+        handlers: dict[str, Handler] = {
             "page": self._page,
             "summary": self._summary,
             "set-filter": self._set_filter_msg,
-            "clear-filter": self._clear_filter_msg,
-            "clear-filters": self._clear_filters_msg,
-            "sort": self._sort_msg,
+            "clear-filter": lambda c: self._changed(self._engine.clear_filter(rq.parse_column(c))),
+            "clear-filters": lambda _c: self._changed(self._engine.clear_filters()),
+            "sort": lambda c: self._changed(self._engine.set_sort(rq.parse_sort(c))),
             "select": self._select_msg,
         }
+        assert tuple(handlers) == rq.KINDS
+        return handlers
+
+    def _changed(self, _done: None) -> dict:
+        self._publish()
+        return {}
+
+    def _set_filter_msg(self, content: Mapping) -> Reply:
+        self._engine.set_filter(content.get("filter"), strict=True)
+        return self._changed(None)
 
     def _page(self, content: Mapping) -> Reply:
-        offset = need_int(content, "offset", 0, 2**31)
-        limit = need_int(content, "limit", 1, MAX_PAGE)
-        positions = self.engine.order[offset : offset + limit]
-        frame = self.engine.frame
+        offset, limit = rq.parse_page(content)
+        positions = self._engine.order[offset : offset + limit]
+        frame = self._engine.frame
         rows = frame.iloc[positions]
         cells = encode_cells(rows.index, [rows[c] for c in frame.columns])
         selected = self._selected[positions].astype(np.uint8).tobytes()
         reply = {
             "revision": self.revision,
             "offset": offset,
-            "total": self.engine.filtered_count,
+            "total": self._engine.filtered_count,
             "n_rows": len(positions),
-            "columns": [c.name for c in self.engine.columns],
+            "columns": [c.name for c in self._engine.columns],
         }
         return reply, [cells, selected]
 
     def _summary(self, content: Mapping) -> Reply:
-        names = content.get("columns")
-        known = {c.name for c in self.engine.columns}
-        if (
-            not isinstance(names, list)
-            or len(names) > MAX_SUMMARY_COLUMNS
-            or not all(isinstance(n, str) for n in names)
-        ):
-            raise RequestError(f"'columns' must be a list of at most {MAX_SUMMARY_COLUMNS} names")
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise RequestError(f"unknown column(s) {unknown[:5]}")
+        names = rq.parse_summary(content, {c.name for c in self._engine.columns})
         buffers: list[bytes] = []
         summaries = []
-        for summary in self.engine.summaries(names):
+        for summary in self._engine.summaries(names):
             out = dict(summary)
             for key in ("counts", "totals"):
                 if key in out:
@@ -291,72 +326,24 @@ class TableExplorer(StrictWidget):
             summaries.append(out)
         return {"revision": self.revision, "summaries": summaries}, buffers
 
-    def _set_filter_msg(self, content: Mapping) -> Reply:
-        self.engine.set_filter(content.get("filter"))
-        self._publish()
-        return {}
-
-    def _clear_filter_msg(self, content: Mapping) -> Reply:
-        column = content.get("column")
-        if not isinstance(column, str):
-            raise RequestError("'column' must be a string")
-        self.engine.clear_filter(column)
-        self._publish()
-        return {}
-
-    def _clear_filters_msg(self, _content: Mapping) -> Reply:
-        self.engine.clear_filters()
-        self._publish()
-        return {}
-
-    def _sort_msg(self, content: Mapping) -> Reply:
-        keys = content.get("keys")
-        if not isinstance(keys, list) or len(keys) > MAX_SORT_KEYS:
-            raise RequestError(f"'keys' must be a list of at most {MAX_SORT_KEYS} keys")
-        parsed = []
-        for key in keys:
-            if (
-                not isinstance(key, list)
-                or len(key) != 2
-                or not isinstance(key[0], str)
-                or key[1] not in ("asc", "desc")
-            ):
-                raise RequestError(f"a sort key must be [column, 'asc' | 'desc'], got {key!r:.60}")
-            parsed.append((key[0], key[1] == "asc"))
-        self.engine.set_sort(parsed)
-        self._publish()
-        return {}
-
     def _select_msg(self, content: Mapping) -> Reply:
-        op = content.get("op")
-        order = self.engine.order
+        order = self._engine.order
+        request = rq.parse_select(content, len(order))
         chosen = self._selected.copy()
-        if op in ("set", "toggle", "add"):
-            rows = content.get("rows")
-            if not isinstance(rows, list) or len(rows) > MAX_ROWS_PER_SELECT:
-                raise RequestError(f"'rows' must be a list of at most {MAX_ROWS_PER_SELECT}")
-            if not all(type(r) is int and 0 <= r < len(order) for r in rows):
-                raise RequestError(f"'rows' must be positions in [0, {len(order)})")
-            picked = order[np.asarray(rows, dtype=np.int64)]
-            if op == "set":
+        if request.op in ("set", "toggle", "add"):
+            picked = order[np.asarray(request.rows, dtype=np.int64)]
+            if request.op == "set":
                 chosen[:] = False
-            if op == "toggle":
+            if request.op == "toggle":
                 chosen[picked] = ~chosen[picked]
             else:
                 chosen[picked] = True
-        elif op == "range":
-            start = need_int(content, "from", 0, max(len(order) - 1, 0))
-            stop = need_int(content, "to", 0, max(len(order) - 1, 0))
-            if not len(order):
-                raise RequestError("no rows to select")
-            low, high = min(start, stop), max(start, stop)
-            chosen[order[low : high + 1]] = True
-        elif op == "all":
-            chosen |= self.engine.mask
-        elif op == "none":
-            chosen[:] = False
+        elif request.op == "range":
+            chosen[order[request.first : request.last + 1]] = True
+        elif request.op == "all":
+            chosen |= self._engine.mask
         else:
-            raise RequestError(f"'op' must be set, toggle, add, range, all or none, got {op!r:.40}")
+            chosen[:] = False
         self._selected = chosen
         self._publish(rows_changed=False)
         return {"selected_count": int(chosen.sum())}
