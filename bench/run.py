@@ -78,6 +78,8 @@ GOALS = {
     "export_120k_ids_ms": ("<=", 50.0),
     "explorer_memory_vs_table": ("<=", 0.5),
     "quality_change_p95_ms": ("<=", 25.0),
+    "quality_display_bytes": ("<=", 150_000),
+    "quality_build_s": ("<=", 0.2),
     "text_filter_1m_regex_s": ("<=", 0.5),
     "text_filter_1m_pathological_s": ("<=", 0.5),
 }
@@ -116,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             text_filters,
             with_export,
         )
-        from quality import quality_changes
+        from quality import quality_figures
 
         units = VBNCache.from_mirror(release, cache_dir).get_unit_table()
         figures |= filter_changes(units)
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         figures |= display_and_export(units)
         figures |= peers(units)
         figures |= text_filters()
-        figures |= quality_changes(units)
+        figures |= quality_figures(units)
     print(report(figures))
     if args.json:
         meta = {
