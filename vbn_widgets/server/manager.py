@@ -181,7 +181,9 @@ class DownloadManager:
         if queue is None:
             return {"cancelled": 0, "finished": 0, "unknown": ids or []}
         if ids is None:
-            ids = [j.id for j in queue.jobs(path, states=("queued", "running"))]
+            from vbn_widgets.data.jobs import ACTIVE
+
+            ids = [j.id for j in queue.jobs(path, states=[s.value for s in ACTIVE])]
         return queue.cancel_many(ids, cache_dir=path)
 
     def batches(self, raw: object) -> list[dict[str, Any]]:
