@@ -148,7 +148,7 @@ def test_refusals_change_nothing(demo_release, tmp_path, queue):
         if entry.key.endswith("probes.csv"):
             raise PermissionError(f"{entry.key} refused")
 
-    with pytest.raises(PermissionError, match="probes.csv refused"):
+    with pytest.raises(PermissionError, match=r"probes\.csv refused"):
         queue.delete_many(cache, ["units", "probes"], guard=wall)
     assert cache.file_state("probes") is FileState.VERIFIED
     static = VBNCache(demo_release, static=True)

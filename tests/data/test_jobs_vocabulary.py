@@ -109,9 +109,8 @@ def _word_groups(path: Path):
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-            strings = {
-                e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
-            }
+            constants = [e for e in node.elts if isinstance(e, ast.Constant)]
+            strings = {e.value for e in constants if isinstance(e.value, str)}
             for group, words in WORDS.items():
                 if len(strings & words) >= 2:
                     yield node.lineno, group, sorted(strings & words)
@@ -128,7 +127,8 @@ def test_no_module_redefines_the_vocabulary(path):
     compared = {
         c.value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Compare) and all(isinstance(o, (ast.Eq, ast.NotEq)) for o in node.ops)
+        if isinstance(node, ast.Compare)
+        and all(isinstance(o, (ast.Eq, ast.NotEq)) for o in node.ops)
         for c in [node.left, *node.comparators]
         if isinstance(c, ast.Constant) and isinstance(c.value, str)
     }

@@ -185,7 +185,7 @@ def test_many_threads_asking_for_one_file_get_one_job_or_verified(demo_release, 
         def ask(i: int) -> None:
             if i == 200:
                 cache.source.gate.set()  # the transfer ends while the others are still asking
-            _, jobs, verified = queue.enqueue(cache, [file_id])
+            _, jobs, _ = queue.enqueue(cache, [file_id])
             with lock:
                 answers.append(jobs[0].id if jobs else "verified")
 

@@ -47,7 +47,7 @@ def json_body(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_BODY:
         raise bad(f"request body is larger than {MAX_BODY} bytes")
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
     except UnicodeDecodeError:
         raise bad("request body is not UTF-8") from None
     except RecursionError:
@@ -61,6 +61,13 @@ def json_body(raw: bytes) -> dict[str, Any]:
 
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large a number")
+    return value
 
 
 def fields(body: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...] = ()):
