@@ -209,7 +209,7 @@ describe("createServerApi", () => {
 });
 
 describe("detectServer", () => {
-  const status = { version: "0.1.0", cache_roots: ["/data"], max_workers: 2 };
+  const status = { version: "0.1.0", api: 2, cache_roots: ["/data"], max_workers: 2 };
   const cacheInfo = {
     path: "/data/cache",
     manifests: ["m_v0.5.0.json"],
@@ -249,6 +249,7 @@ describe("detectServer", () => {
       return "reason" in result ? result.reason : "";
     };
     expect(await reason(() => ({ status: 404, body: { message: "Not Found" } }))).toContain("not enabled");
+    expect(await reason(() => ({ body: { ...status, api: undefined } }))).toContain("older than this kernel's");
     expect(await reason((u) => (u.endsWith("status") ? { body: status } : { status: 403, body: { message: "x" } }))).toContain(
       "outside the server's cache_roots (/data)",
     );
