@@ -32,7 +32,14 @@ PACKAGE = Path(jobs.__file__).resolve().parents[1]
 # Modules that talk about jobs and must take their words from data/jobs.py.
 SPEAKERS = [
     PACKAGE / "data" / name
-    for name in ("transfers.py", "queue_views.py", "job_runtime.py", "file_ops.py", "job_board.py")
+    for name in (
+        "transfers.py",
+        "queue_views.py",
+        "job_runtime.py",
+        "job_plan.py",
+        "file_ops.py",
+        "job_board.py",
+    )
 ] + sorted((PACKAGE / "server").glob("*.py"))
 WORDS = {
     "job state": set(JOB_STATES),

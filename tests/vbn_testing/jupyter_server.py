@@ -75,6 +75,8 @@ def start_server(home: Path, cache_roots: list[Path], *, max_workers: int = 2) -
     """``jupyter server`` on a free loopback port, config dirs under ``home``; ready when
     the extension's status answers. The extension is enabled by the enable file the package
     installs into this environment (``jupyter-config/``)."""
+    home = home.resolve()
+    cache_roots = [Path(r).resolve() for r in cache_roots]
     dirs = {
         "JUPYTER_CONFIG_DIR": home / "config",
         "JUPYTER_DATA_DIR": home / "data",

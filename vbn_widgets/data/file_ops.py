@@ -23,7 +23,7 @@ from filelock import Timeout
 
 from .errors import ReadOnlyCacheError
 from .files import FileState
-from .job_runtime import _manifest, plan_entries
+from .job_plan import manifest_named, plan_entries
 from .layout import DOWNLOADED_DATA, PART_SUFFIX, CacheLayout, atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class Operations:
             raise TypeError(f"refs must be a list of table names or file_ids, not {refs!r:.80}")
         if kind == "delete" and not isinstance(cache.layout, CacheLayout):
             raise ReadOnlyCacheError(f"the static cache {cache.cache_dir} is read-only")
-        chosen = _manifest(cache, manifest)
+        chosen = manifest_named(cache, manifest)
         plans = plan_entries(cache, chosen, list(refs), f"nothing to {kind}")
         if guard is not None:
             for _, entry, path in plans:

@@ -15,7 +15,8 @@ least every ``HEARTBEAT`` seconds while jobs are active. Format 1, one JSON obje
 - ``updated`` (unix time of this write), ``seq`` (grows with every write), ``cache_dir``
 - ``totals`` {counts, bytes_done, bytes_total, sized, active}: every job of this writer in this
   folder since it started, each job once (``jobs`` defines counts and bytes)
-- ``batches``: the newest 64 batches (``jobs.BATCH_FIELDS``)
+- ``batches``: every active batch (at most 256), then the newest finished ones, 64 in all
+  unless more are active; oldest first (``jobs.BATCH_FIELDS``)
 - ``jobs``: running jobs, then queued ones in queue order (at most 256 active), then failed ones
   newest first (at most 256), each with ``jobs.JOB_FIELDS``
 - ``left_out`` {active, failed}: how many active and failed jobs ``jobs`` leaves out
@@ -39,16 +40,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .jobs import (
-    BATCH_FIELDS,
-    JOB_STATES,
-    OPERATION_FIELDS,
-    check_fields,
-    check_job,
-    is_id,
-)
+from .jobs import BATCH_FIELDS, JOB_FIELDS, JOB_STATES, OPERATION_FIELDS, check_fields, is_id
 from .layout import PRIVATE_DIR
 
 if TYPE_CHECKING:
@@ -83,15 +77,22 @@ class BoardWriter:
             "closed": False,
         }
         self.name = f"{kind}-{self.writer['id']}.json"
+        self._paths: dict[str, Path] = {}
         self._dirty: set[Path] = set()
         self._active: set[Path] = set()  # folders with active jobs: heartbeat
         self._cleaned: set[Path] = set()
         self._seq = 0
         self._cond = threading.Condition()
         self._stopped = False
-        queue.subscribe(lambda snap: self.poke(Path(snap.cache_dir)))
+        queue.subscribe(self._heard)
         self._thread = threading.Thread(target=self._run, name="vbn-job-board", daemon=True)
         self._thread.start()
+
+    def _heard(self, snap) -> None:
+        path = self._paths.get(snap.cache_dir)
+        if path is None:
+            path = self._paths[snap.cache_dir] = Path(snap.cache_dir)
+        self.poke(path)
 
     def poke(self, cache_dir: Path) -> None:
         with self._cond:
@@ -268,6 +269,34 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
+_TOP = {
+    "format": "string",
+    "version": "integer",
+    "updated": "number",
+    "seq": "integer",
+    "cache_dir": "string",
+}
+_PARTS = {
+    "writer": {
+        "id": "id",
+        "kind": "string",
+        "pid": "integer",
+        "host": "string",
+        "started": "number",
+        "closed": "boolean",
+    },
+    "totals": {
+        "counts": "counts",
+        "bytes_done": "integer",
+        "bytes_total": "integer",
+        "sized": "integer",
+        "active": "boolean",
+    },
+    "left_out": {"active": "integer", "failed": "integer"},
+}
+_LISTS = {"batches": BATCH_FIELDS, "jobs": JOB_FIELDS, "operations": OPERATION_FIELDS}
+
+
 def _read_one(path: Path) -> WriterBoard:
     try:
         raw = json.loads(_read_bytes(path).decode("utf-8"))
@@ -277,79 +306,29 @@ def _read_one(path: Path) -> WriterBoard:
         raise ValueError("JSON nested too deeply") from None
     except json.JSONDecodeError as err:
         raise ValueError(f"not JSON (half-written?): {err.msg} at {err.pos}") from None
-    board = check_fields(
-        raw,
-        {
-            "format": "string",
-            "version": "integer",
-            "updated": "number",
-            "seq": "integer",
-            "cache_dir": "string",
-        },
-        "board",
-    )
+    board = check_fields(raw, _TOP, "board")
     if board["format"] != FORMAT or board["version"] != VERSION:
         raise ValueError(f"not a {FORMAT} of version {VERSION}")
-    writer = _writer(board.get("writer"))
-    totals = _totals(board.get("totals"))
-    left_out = check_fields(
-        board.get("left_out"), {"active": "integer", "failed": "integer"}, "left_out"
-    )
-    batches = [
-        check_fields(b, BATCH_FIELDS, f"batches[{i}]")
-        for i, b in enumerate(_list(board, "batches"))
-    ]
-    jobs = [check_job(j, f"jobs[{i}]") for i, j in enumerate(_list(board, "jobs"))]
-    ops = [
-        check_fields(o, OPERATION_FIELDS, f"operations[{i}]")
-        for i, o in enumerate(_list(board, "operations"))
-    ]
+    parts = {name: check_fields(board.get(name), f, name) for name, f in _PARTS.items()}
+    if parts["writer"]["kind"] not in KINDS:
+        raise ValueError(f"writer.kind must be one of {KINDS}")
+    if any(k not in JOB_STATES for k in parts["totals"]["counts"]):
+        raise ValueError("totals.counts may only count job states")
+    for name, fields in _LISTS.items():
+        items = board.get(name)
+        if not isinstance(items, list):
+            raise ValueError(f"board.{name} must be a list, got {type(items).__name__}")
+        parts[name] = [check_fields(x, fields, f"{name}[{i}]") for i, x in enumerate(items)]
+    updated = float(board["updated"])
+    live = _live(parts["writer"], parts["totals"], updated, parts["operations"])
     return WriterBoard(
         path=str(path),
-        writer=writer,
-        updated=float(board["updated"]),
+        updated=updated,
         seq=board["seq"],
         cache_dir=board["cache_dir"],
-        totals=totals,
-        batches=batches,
-        jobs=jobs,
-        left_out=left_out,
-        operations=ops,
-        live=_live(writer, totals, float(board["updated"]), ops),
+        live=live,
+        **parts,
     )
-
-
-def _list(board: dict, name: str) -> list:
-    value = board.get(name)
-    if not isinstance(value, list):
-        raise ValueError(f"board.{name} must be a list, got {type(value).__name__}")
-    return value
-
-
-def _writer(value: Any) -> dict:
-    writer = check_fields(
-        value,
-        {
-            "id": "id",
-            "kind": "string",
-            "pid": "integer",
-            "host": "string",
-            "started": "number",
-            "closed": "boolean",
-        },
-        "writer",
-    )
-    if writer["kind"] not in KINDS:
-        raise ValueError(f"writer.kind must be one of {KINDS}, got {writer['kind']!r:.40}")
-    return writer
-
-
-def _totals(value: Any) -> dict:
-    fields = {"counts": "counts", "bytes_done": "integer", "bytes_total": "integer"}
-    totals = check_fields(value, {**fields, "sized": "integer", "active": "boolean"}, "totals")
-    if any(k not in JOB_STATES for k in totals["counts"]):
-        raise ValueError("totals.counts may only count job states")
-    return totals
 
 
 def _live(writer: dict, totals: dict, updated: float, ops: list[dict]) -> bool:

@@ -1,10 +1,9 @@
-"""What a ``DownloadQueue`` keeps per job and per batch, how it plans jobs, measures their rate
-and names their failures. The words (states, fields, error kinds) are ``jobs``'s."""
+"""What a ``DownloadQueue`` keeps per job and per batch, how it measures their rate and names
+their failures. The words (states, fields, error kinds) are ``jobs``'s."""
 
 from __future__ import annotations
 
 import errno
-import numbers
 import threading
 import time
 import uuid
@@ -14,24 +13,15 @@ from typing import TYPE_CHECKING
 
 from tqdm.std import EMA
 
-from .errors import (
-    AccessDeniedError,
-    DownloadError,
-    HashMismatchError,
-    ManifestError,
-    ReadOnlyCacheError,
-    VBNDataError,
-)
+from .errors import AccessDeniedError, HashMismatchError, ReadOnlyCacheError
 from .jobs import ACTIVE, JOB_STATES, BatchSnapshot, ErrorKind, JobSnapshot, JobState
-from .layout import CacheLayout
-from .manifest import is_manifest_name
 from .sources import TransientSourceError
 
 if TYPE_CHECKING:
     from .cache import VBNCache
     from .manifest import FileEntry, Manifest
 
-__all__ = ["Batch", "Job", "RateMeter", "Tally", "classify", "plan_jobs", "verified_paths"]
+__all__ = ["Batch", "Job", "RateMeter", "Tally", "classify"]
 
 
 class RateMeter:
@@ -225,77 +215,3 @@ class Job:
             submitted=self.submitted,
             finished=self.finished,
         )
-
-
-def _norm_ref(ref: object) -> str | int:
-    if isinstance(ref, str):
-        return ref
-    if isinstance(ref, numbers.Integral) and not isinstance(ref, bool):
-        return int(ref)
-    raise ManifestError(f"{ref!r} names no file: use a table name or an integer file_id")
-
-
-def _manifest(cache: VBNCache, name: str | None) -> Manifest:
-    if name is None or name == cache.current_manifest():
-        return cache.manifest
-    if not isinstance(name, str) or not is_manifest_name(name):
-        raise ManifestError(f"{name!r:.120} is not a manifest file name")
-    try:
-        return cache._read_manifest(name)
-    except DownloadError as err:
-        raise ManifestError(f"{name} cannot be read: {err}") from None
-
-
-def plan_jobs(
-    cache: VBNCache, refs: Iterable[str | int], manifest_name: str | None
-) -> tuple[Manifest, list[tuple]]:
-    """(manifest, [(ref, entry, final path)]) for every ref; all or none: an error names every
-    bad ref, and a read-only cache refuses."""
-    if isinstance(refs, (str, bytes)):
-        raise TypeError(f"refs must be a list of table names or file_ids, not {refs!r:.80}")
-    refs = list(refs)
-    if cache.read_only:
-        mode = "static" if cache.static else "local-only"
-        raise ReadOnlyCacheError(
-            f"the {mode} cache {cache.cache_dir} never downloads; "
-            f"{len(refs)} file(s) not queued: {refs[:5]!r:.200}"
-        )
-    manifest = _manifest(cache, manifest_name)
-    return manifest, plan_entries(cache, manifest, refs, "nothing queued")
-
-
-def plan_entries(cache: VBNCache, manifest: Manifest, refs: list, what: str) -> list[tuple]:
-    """[(ref, entry, final path)] of ``refs`` in ``manifest``; a ManifestError naming every
-    ref that is not in it (``what`` opens the message)."""
-    plans, bad = [], []
-    for given in refs:
-        try:
-            ref = _norm_ref(given)
-            entry = cache._entry(ref, manifest)
-        except ManifestError as err:
-            bad.append((given, str(err)))
-            continue
-        plans.append((ref, entry, cache.layout.local_path(manifest, entry)))
-    if bad:
-        names = ", ".join(repr(r) for r, _ in bad[:10]) + (", ..." if len(bad) > 10 else "")
-        raise ManifestError(
-            f"{what}: {len(bad)} of {len(refs)} file(s) are not in {manifest.name}: "
-            f"{names} ({bad[0][1]})"
-        )
-    return plans
-
-
-def verified_paths(cache: VBNCache, plans: list[tuple]) -> set[str]:
-    """Final paths recorded in _downloaded_data.json with the manifest's hash (and there); one
-    read of the record and a stat per file, no hashing."""
-    if not isinstance(cache.layout, CacheLayout):
-        return set()
-    try:
-        recorded = cache.layout.read_downloaded()
-    except VBNDataError:
-        return set()  # a broken record: every job checks its file itself
-    found = set()
-    for _, entry, path in plans:
-        if path.is_file() and recorded.get(str(path.resolve())) == entry.file_hash:
-            found.add(str(path))
-    return found

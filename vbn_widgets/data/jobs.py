@@ -240,7 +240,7 @@ class JobSnapshot:
     finished: float | None
 
     def to_json(self) -> dict:
-        data = dataclasses.asdict(self)
+        data = {name: getattr(self, name) for name in JOB_FIELDS}  # all plain values: no copy
         data["state"] = self.state.value
         return data
 

@@ -150,6 +150,11 @@ class QueueViews:
         with self._lock:
             totals = self._totals.get(cache_dir)
             batches = [b for b in self._batches.values() if b.cache_dir == cache_dir]
+            # every active batch (a kernel may be waiting for it), then the newest finished
+            active_batches = [b for b in batches if b.active][:MAX_BOARD_ACTIVE]
+            room = max(0, MAX_BOARD_BATCHES - len(active_batches))
+            finished = [b for b in batches if not b.active][-room:] if room else []
+            batches = sorted(active_batches + finished, key=lambda b: b.submitted)
             mine = [self._jobs[i] for i in self._running if i in self._jobs]
             active = [j for j in mine if j.cache.cache_dir == cache_dir]
             for job in self._pending:
@@ -173,7 +178,7 @@ class QueueViews:
                     "sized": totals.sized if totals else 0,
                     "active": bool(totals and totals.active),
                 },
-                "batches": [b.snapshot().to_json() for b in batches[-MAX_BOARD_BATCHES:]],
+                "batches": [b.snapshot().to_json() for b in batches],
                 "jobs": [j.snapshot().to_json() for j in active + failed],
                 "left_out": {
                     "active": sum(counts.get(s.value, 0) for s in ACTIVE) - len(active),

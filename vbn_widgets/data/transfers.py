@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 from . import queue_views
 from .errors import DownloadCancelled
-from .job_runtime import Batch, Job, RateMeter, Tally, classify, plan_jobs, verified_paths
-from .jobs import BatchSnapshot, ErrorKind, JobSnapshot, JobState
+from .job_plan import Enqueued, plan_jobs, verified_paths
+from .job_runtime import Batch, Job, RateMeter, Tally, classify
+from .jobs import ErrorKind, JobSnapshot, JobState
 
 if TYPE_CHECKING:
     from .cache import VBNCache
@@ -45,21 +46,6 @@ BATCH_HISTORY = 256  # finished batches kept
 FAILED_KEPT = 256  # failed jobs a board lists
 PROGRESS_INTERVAL = 0.1  # seconds between progress events of one job
 Guard = Callable[[Path, object], None]
-
-
-class Enqueued(tuple):
-    """``(batch, jobs, verified)`` of ``DownloadQueue.enqueue``: the batch snapshot, a snapshot
-    of each job the batch has (new or joined, in request order) and ``{ref, key, path}`` of each
-    file that was already verified and got no job."""
-
-    __slots__ = ()
-
-    def __new__(cls, batch: BatchSnapshot, jobs: list[JobSnapshot], verified: list[dict]):
-        return super().__new__(cls, (batch, jobs, verified))
-
-    batch = property(lambda self: self[0])
-    jobs = property(lambda self: self[1])
-    verified = property(lambda self: self[2])
 
 
 class DownloadQueue(queue_views.QueueViews):

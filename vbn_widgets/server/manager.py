@@ -84,12 +84,16 @@ class DownloadManager:
         """The second wall: a check of each file path a manifest leads to (``DownloadQueue``'s
         ``guard``); refuses the whole request, naming the key, when one resolves outside."""
 
+        inside = [str(cache_dir)]
+        inside += [str(r) for r in self.roots if cache_dir.is_relative_to(r)]
+
         def check(final: Path, entry: Any) -> None:
             try:
-                real = Path(os.path.realpath(final))
+                real = os.path.realpath(final)
             except (OSError, ValueError) as err:
                 raise bad(f"files: {entry.key}: cannot resolve {final}: {err}") from None
-            if not real.is_relative_to(cache_dir) or not self._inside_roots(real):
+            # inside the cache folder, and (whatever the cache folder resolves to) in a root
+            if not all(real == top or real.startswith(top.rstrip("/") + "/") for top in inside):
                 raise ApiError(
                     403,
                     f"files: {entry.key} would be {verb} at {real}, outside the cache folder "
