@@ -14,6 +14,7 @@ import json
 import pytest
 
 from vbn_widgets.data import FileState, VBNCache
+from vbn_widgets.data.job_board import read_board
 from vbn_widgets.data.jobs import FINISHED as FINISHED_STATES
 
 pytestmark = pytest.mark.s3
@@ -188,6 +189,10 @@ async def test_server_stop_cancels_running_downloads(jp_fetch, jp_serverapp, ker
     await stopping
     assert queue.get(reply["jobs"][0]["id"]).state.value == "cancelled"
     assert not kernel_cache.local_path(file_id).exists()
+    # the board's last word: closed, nothing active, the job counted cancelled
+    (board,) = read_board(kernel_cache.cache_dir).boards
+    assert board.writer["closed"] and not board.live and not board.totals["active"]
+    assert board.totals["counts"]["cancelled"] == 1
     code, refused = await call(jp_fetch, "POST", "downloads", body=plan)
     assert code == 503
     assert "shutting down" in refused["message"]

@@ -322,7 +322,9 @@ class DownloadQueue(queue_views.QueueViews):
         return False
 
     def shutdown(self, *, cancel: bool = True, wait: bool = True) -> None:
-        """Stop taking jobs; ``cancel`` also stops the queued and running ones."""
+        """Stop taking jobs; ``cancel`` also stops the queued and running ones. With ``wait``,
+        join the workers and write the boards a last time (``closed``); without, the caller
+        calls ``close_board()`` once it has waited as long as it wants."""
         with self._lock:
             self._closed = True
             dropped = []
@@ -337,5 +339,9 @@ class DownloadQueue(queue_views.QueueViews):
             for worker in workers:
                 if worker is not threading.current_thread():
                     worker.join()
+            self.close_board()
+
+    def close_board(self) -> None:
+        """The last write of this queue's boards (``writer.closed``); they are then not live."""
         if self._board is not None:
             self._board.stop()

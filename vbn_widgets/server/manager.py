@@ -304,6 +304,7 @@ class DownloadManager:
         if queue is not None:
             queue.shutdown(cancel=True, wait=False)
             queue.wait(timeout=timeout)
+            queue.close_board()  # what the jobs ended as, for the kernels still reading it
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
