@@ -6,6 +6,7 @@ the wall the download would succeed (and land outside)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from hashlib import blake2b
 from pathlib import Path
@@ -123,3 +124,27 @@ async def test_a_version_folder_symlinked_out_of_the_cache_is_refused(api, evil,
     assert f"{PROJECT}/project_metadata/probes.csv" in answer["message"]
     assert "outside the cache folder" in answer["message"]
     assert list(outside.iterdir()) == []
+
+
+def test_the_walls_resolver_is_realpath(tmp_path):
+    from vbn_widgets.server.manager import _Resolver
+
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "l").symlink_to(tmp_path / "a" / "b")
+    (tmp_path / "a" / "up").symlink_to("..")
+    (tmp_path / "a" / "b" / "loop").symlink_to("loop")
+    (tmp_path / "rel").symlink_to("a/b/c")
+    resolver = _Resolver()
+    for rel in [
+        "l/c/x.nwb",
+        "a/../l/x",
+        "a/up/a/up/l/c/f",
+        "a/b/../../l/c/../c/f",
+        "rel/../f",
+        "a/b/loop/f",
+        "missing/deeper/f",
+        "a/b/c",
+    ]:
+        path = str(tmp_path / rel)
+        assert resolver.real(path) == os.path.realpath(path), rel
+    assert resolver.real("/") == "/"

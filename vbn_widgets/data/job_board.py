@@ -95,6 +95,8 @@ class BoardWriter:
         self.poke(path)
 
     def poke(self, cache_dir: Path) -> None:
+        if cache_dir in self._dirty:  # already due: the write to come reads the state after this
+            return
         with self._cond:
             if cache_dir not in self._dirty:
                 self._dirty.add(cache_dir)

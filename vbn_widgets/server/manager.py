@@ -86,10 +86,11 @@ class DownloadManager:
 
         inside = [str(cache_dir)]
         inside += [str(r) for r in self.roots if cache_dir.is_relative_to(r)]
+        resolver = _Resolver()
 
         def check(final: Path, entry: Any) -> None:
             try:
-                real = os.path.realpath(final)
+                real = resolver.real(str(final))
             except (OSError, ValueError) as err:
                 raise bad(f"files: {entry.key}: cannot resolve {final}: {err}") from None
             # inside the cache folder, and (whatever the cache folder resolves to) in a root
@@ -306,6 +307,37 @@ class DownloadManager:
             queue.wait(timeout=timeout)
             queue.close_board()  # what the jobs ended as, for the kernels still reading it
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class _Resolver:
+    """``os.path.realpath`` of many files in shared folders: each folder is resolved once, so a
+    request for 4,300 files costs about one ``lstat`` per file and per new folder."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, str] = {}
+
+    def real(self, path: str) -> str:
+        head, name = os.path.split(path)
+        return self._step(self._dir(head), name)
+
+    def _dir(self, folder: str) -> str:
+        known = self._dirs.get(folder)
+        if known is None:
+            head, name = os.path.split(folder)
+            known = folder if head == folder else self._step(self._dir(head), name)
+            self._dirs[folder] = known
+        return known
+
+    @staticmethod
+    def _step(base: str, name: str) -> str:
+        """``base`` (already real) joined with one more name, resolved."""
+        if name in {"", "."}:
+            return base
+        # strings and os.path, not pathlib: this runs once per file of a 4,300-file request
+        if name == "..":
+            return os.path.dirname(base)  # noqa: PTH120
+        full = os.path.join(base, name)  # noqa: PTH118
+        return os.path.realpath(full) if os.path.islink(full) else full  # noqa: PTH114
 
 
 class _Mapped:
