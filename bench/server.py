@@ -70,10 +70,10 @@ def probe_round(server, cache: str, manifest: str, batch: str | None) -> dict[st
     return out
 
 
-def measure(server, cache, manifest, batch, seconds, until=None) -> dict[str, list[float]]:
+def measure(server, cache, manifest, batch, seconds) -> dict[str, list[float]]:
     per_route: dict[str, list[float]] = {}
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and (until is None or not until()):
+    while time.monotonic() < deadline:
         for name, ms in probe_round(server, cache, manifest, batch).items():
             per_route.setdefault(name, []).append(ms)
     return per_route
@@ -125,6 +125,56 @@ def wait_operation(server, op: dict) -> dict:
     return op
 
 
+def busy_figures(server, kernel: VBNCache, plan: dict, seconds: float) -> dict:
+    """Reply times idle, then while the server downloads every file of ``plan``."""
+    cache, manifest = plan["cache"], plan["manifest"]
+    idle = measure(server, cache, manifest, None, 5)
+    ms, code, answer = timed(server, "POST", "downloads", {**plan, "answer": "batch"})
+    assert code == 202, answer
+    figures = {"server_enqueue_all_ms": round(ms, 1)}
+    batch = answer["batch"]["id"]
+    busy = measure(server, cache, manifest, batch, seconds)
+    board = read_board(kernel.cache_dir)
+    sizes = [p.stat().st_size for p in board_dir(kernel.cache_dir).glob("*.json")]
+    figures["board_bytes"] = max(sizes)
+    figures["board_writes_per_s"] = round(board.boards[0].seq / (seconds + 5), 1)
+    # an active batch stays on the board however many batches came after it
+    figures["files_done_while_measured"] = board.batch(batch)["counts"]["done"]
+    all_busy = [ms for values in busy.values() for ms in values]
+    figures["server_busy_reply_ms"] = p95(all_busy)
+    figures["server_busy_reply_max_ms"] = round(max(all_busy), 1)
+    figures["server_idle_reply_ms"] = p95([ms for values in idle.values() for ms in values])
+    for name, values in busy.items():
+        figures[f"server_busy_{name}_p95_ms"] = p95(values)
+    return figures
+
+
+def cancel_all(server, kernel: VBNCache) -> dict:
+    ms, _, answer = timed(server, "POST", "cancel", {"cache": str(kernel.cache_dir)})
+    while read_board(kernel.cache_dir).active:
+        time.sleep(0.2)
+    return {"server_cancel_all_ms": round(ms, 1), "server_cancel_all_jobs": answer["cancelled"]}
+
+
+def bulk_figures(server, release: Path, kernel: VBNCache, plan: dict) -> dict:
+    """One POST with every job in its answer; verify and delete of every file."""
+    ms, _, answer = timed(server, "POST", "downloads", plan)
+    figures = {
+        "server_enqueue_all_full_answer_ms": round(ms, 1),
+        "server_enqueue_full_answer_jobs": len(answer["jobs"]),
+    }
+    cancel_all(server, kernel)
+    populate(release, kernel)
+    plan = {**plan, "files": [*kernel.manifest.metadata_files, *plan["files"]]}
+    for kind in ("verify", "delete"):
+        start = time.perf_counter()
+        _, _, answer = timed(server, "POST", f"files/{kind}", plan)
+        op = wait_operation(server, answer["operation"])
+        figures[f"server_{kind}_all_s"] = round(time.perf_counter() - start, 2)
+        figures[f"server_{kind}_results"] = op["results"]
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
@@ -138,47 +188,15 @@ def main(argv: list[str] | None = None) -> int:
     kernel = VBNCache.from_mirror(release, root / "cache")
     kernel.load_latest_manifest()
     kernel.remember_source()
-    cache, manifest = str(kernel.cache_dir), kernel.current_manifest()
     files = [str(i) for i in sorted(kernel.manifest.data_files)]
-    figures: dict[str, float] = {"data_files": len(files)}
+    plan = {"cache": str(kernel.cache_dir), "manifest": kernel.current_manifest(), "files": files}
+    figures: dict = {"data_files": len(files)}
     figures["queue_cancel_4000_ms"] = queue_cancel_4000(release, work / "queue-cache")
     server = start_server(work / "home", [root], max_workers=2)
     try:
-        idle = measure(server, cache, manifest, None, 5)
-        ms, code, answer = timed(
-            server, "POST", "downloads", {"cache": cache, "manifest": manifest, "files": files}
-        )
-        assert code == 202, answer
-        figures["server_enqueue_all_ms"] = round(ms, 1)
-        batch = answer["batch"]["id"]
-        busy = measure(server, cache, manifest, batch, args.seconds)
-        board = read_board(kernel.cache_dir)
-        sizes = [p.stat().st_size for p in board_dir(kernel.cache_dir).glob("*.json")]
-        figures["board_bytes"] = max(sizes)
-        figures["board_seq_per_s"] = round(board.boards[0].seq / (args.seconds + 5), 1)
-        done = board.batch(batch)["counts"]["done"]  # active: on the board however many came
-        figures["files_done_while_measured"] = done
-        all_busy = [ms for values in busy.values() for ms in values]
-        all_idle = [ms for values in idle.values() for ms in values]
-        figures["server_busy_reply_ms"] = p95(all_busy)
-        figures["server_busy_reply_max_ms"] = round(max(all_busy), 1)
-        figures["server_idle_reply_ms"] = p95(all_idle)
-        for name, values in busy.items():
-            figures[f"server_busy_{name}_p95_ms"] = p95(values)
-        ms, code, answer = timed(server, "POST", "cancel", {"cache": cache})
-        figures["server_cancel_all_ms"] = round(ms, 1)
-        figures["server_cancel_all_jobs"] = answer["cancelled"]
-        while read_board(kernel.cache_dir).active:
-            time.sleep(0.2)
-        populate(release, kernel)
-        every = [*kernel.manifest.metadata_files, *files]
-        plan = {"cache": cache, "manifest": manifest, "files": every}
-        for kind in ("verify", "delete"):
-            start = time.perf_counter()
-            _, code, answer = timed(server, "POST", f"files/{kind}", plan)
-            op = wait_operation(server, answer["operation"])
-            figures[f"server_{kind}_all_s"] = round(time.perf_counter() - start, 2)
-            figures[f"server_{kind}_results"] = op["results"]
+        figures |= busy_figures(server, kernel, plan, args.seconds)
+        figures |= cancel_all(server, kernel)
+        figures |= bulk_figures(server, release, kernel, plan)
     finally:
         server.stop()
     print(json.dumps(figures, indent=2))

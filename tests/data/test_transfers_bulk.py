@@ -11,6 +11,7 @@ from vbn_testing.wrapped import EventLog, GatedSource
 
 from vbn_widgets import VBNCache
 from vbn_widgets.data import MirrorSource
+from vbn_widgets.data import transfers as transfers_module
 from vbn_widgets.data.jobs import JOB_STATES, JobState
 from vbn_widgets.data.transfers import DownloadQueue
 
@@ -219,3 +220,26 @@ def test_jobs_filter_by_batch_and_state(demo_release, tmp_path, one_worker):
     assert queue.wait_batch(second.batch.id, timeout=60)
     assert queue.wait(timeout=60)
     assert not queue.active()
+
+
+def test_batch_history_is_bounded_and_keeps_an_active_batch(
+    demo_release, tmp_path, one_worker, monkeypatch
+):
+    monkeypatch.setattr(transfers_module, "BATCH_HISTORY", 5)
+    queue = one_worker
+    cache = VBNCache(tmp_path / "c", source=GatedSource(MirrorSource(demo_release)))
+    log = EventLog(queue)
+    long = queue.enqueue(cache, nwb_ids(cache, 2))  # the oldest batch, active throughout
+    log.wait_bytes(long.jobs[0].id)
+    done = VBNCache.from_mirror(demo_release, tmp_path / "d")
+    layout = done.layout
+    path = done.local_path("probes")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(done.source.path_of(done.manifest.metadata_entry("probes")).read_bytes())
+    layout.record_downloaded(path, done.manifest.metadata_entry("probes").file_hash)
+    small = [queue.enqueue(done, ["probes"]).batch for _ in range(20)]  # verified: finished
+    assert all(not b.active and b.verified == 1 for b in small)
+    kept = [b.id for b in queue.batches()]
+    assert kept == [long.batch.id] + [b.id for b in small[-4:]]
+    cache.source.gate.set()
+    assert queue.wait(timeout=60)

@@ -132,6 +132,10 @@ async def test_verify_and_delete_many_in_one_call_each(api, kernel_cache, proxy)
     assert code == 202
     assert (again["jobs"], len(again["verified"])) == ([], len(files))
     assert again["batch"]["verified"] == len(files) and not again["batch"]["active"]
+    code, brief = await api.call("POST", "downloads", body={**plan, "answer": "batch"})
+    assert code == 202 and list(brief) == ["batch"] and brief["batch"]["verified"] == len(files)
+    code, refused = await api.call("POST", "downloads", body={**plan, "answer": "all"})
+    assert code == 400 and "answer" in refused["message"]
     units = kernel_cache.local_path("units")
     units.write_bytes(b"0" * units.stat().st_size)  # corrupt it, same size
     code, answer = await api.call("POST", "files/verify", body={**plan, "wait": 10})

@@ -287,11 +287,12 @@ class DownloadQueue(queue_views.QueueViews):
             self._changed.notify_all()
 
     def _prune_batches(self) -> None:
-        while len(self._batches) > BATCH_HISTORY:
-            oldest = next(iter(self._batches.values()))
-            if oldest.active:
-                return  # kept until it finishes; pruned by a later submission
-            self._batches.popitem(last=False)
+        """Under the lock: forget the oldest finished batches beyond BATCH_HISTORY (an active
+        batch stays however old)."""
+        extra = len(self._batches) - BATCH_HISTORY
+        if extra > 0:
+            for old in [b.id for b in self._batches.values() if not b.active][:extra]:
+                del self._batches[old]
 
     def _emit(self, job: Job) -> None:
         self._emit_many([job])

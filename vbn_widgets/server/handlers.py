@@ -207,7 +207,8 @@ def routes() -> list[tuple[str, type[APIHandler]]]:
     vocabulary                  GET      ``jobs.vocabulary()``
     cache?path=                 GET      {path, manifests, current, source, jobs}
     downloads?cache=[&batch=]   GET      {jobs}  (also &state=queued,running)
-    downloads                   POST     {cache, manifest, files} -> 202 {batch, jobs, verified}
+    downloads                   POST     {cache, manifest, files[, answer]} -> 202
+                                         {batch, jobs, verified} ({batch} if answer "batch")
     downloads/<job id>          GET      job ; DELETE: cancel it -> job
     cancel                      POST     {cache[, jobs | batch]} -> {cancelled, finished, unknown}
     batches?cache=              GET      {batches}

@@ -135,7 +135,11 @@ class DownloadManager:
         return path, self._build(path), refs, name
 
     def enqueue(self, body: dict[str, Any]) -> dict[str, Any]:
-        validate.fields(body, ("cache", "manifest", "files"))
+        """One batch; answers it with every job and verified file, or (``"answer": "batch"``)
+        with the batch alone, which for 4,300 files is 300 bytes instead of 3 MB."""
+        validate.fields(body, ("cache", "manifest", "files"), ("answer",))
+        if body.get("answer", "full") not in {"full", "batch"}:
+            raise bad(f"answer must be 'full' or 'batch', got {str(body['answer'])[:40]!r}")
         path, built, refs, name = self._target(body)
         queue = self.queue()
         with self._data_errors():
@@ -143,6 +147,8 @@ class DownloadManager:
             batch, jobs, verified = queue.enqueue(
                 built, refs, manifest=name, guard=self.guard(path)
             )
+        if body.get("answer") == "batch":
+            return {"batch": batch.to_json()}
         return {
             "batch": batch.to_json(),
             "jobs": [job.to_json() for job in jobs],
