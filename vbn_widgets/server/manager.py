@@ -138,8 +138,7 @@ class DownloadManager:
         """One batch; answers it with every job and verified file, or (``"answer": "batch"``)
         with the batch alone, which for 4,300 files is 300 bytes instead of 3 MB."""
         validate.fields(body, ("cache", "manifest", "files"), ("answer",))
-        if body.get("answer", "full") not in {"full", "batch"}:
-            raise bad(f"answer must be 'full' or 'batch', got {str(body['answer'])[:40]!r}")
+        brief = validate.brief_answer(body.get("answer", validate.ANSWERS[0]))
         path, built, refs, name = self._target(body)
         queue = self.queue()
         with self._data_errors():
@@ -147,7 +146,7 @@ class DownloadManager:
             batch, jobs, verified = queue.enqueue(
                 built, refs, manifest=name, guard=self.guard(path)
             )
-        if body.get("answer") == "batch":
+        if brief:
             return {"batch": batch.to_json()}
         return {
             "batch": batch.to_json(),

@@ -20,6 +20,7 @@ MAX_FILES = 5000
 MAX_IDS = 10_000
 MAX_NAME = 255
 MAX_WAIT = 10.0
+ANSWERS = ("full", "batch")
 ID = re.compile(r"^[0-9a-f]{32}$")
 TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
@@ -148,6 +149,13 @@ def manifest_name(value: object) -> str:
     if len(value) > MAX_NAME or not re.fullmatch(r"[A-Za-z0-9_.-]+\.json", value):
         raise bad(f"manifest: {_show(value)} is not a manifest file name")
     return value
+
+
+def brief_answer(value: object) -> bool:
+    """``answer`` of POST downloads: "full" (every job, the default) or "batch" (the batch only)."""
+    if value not in ANSWERS:
+        raise bad(f"answer must be one of {', '.join(ANSWERS)}, got {_show(value, 40)}")
+    return value == ANSWERS[1]
 
 
 def wait_seconds(value: object) -> float:
