@@ -78,6 +78,7 @@ GOALS = {
     "export_120k_ids_ms": ("<=", 50.0),
     "explorer_memory_vs_table": ("<=", 0.5),
     "quality_change_p95_ms": ("<=", 25.0),
+    "cache_browser_busy_reply_ms": ("<=", 500.0),
 }
 
 
@@ -116,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         figures |= display_and_export(units)
         figures |= peers(units)
         figures |= quality_changes(units)
+        from cache_browser import cache_browser_figures
+
+        figures |= cache_browser_figures(release, args.data)
     print(report(figures))
     if args.json:
         meta = {

@@ -232,6 +232,7 @@ def test_messages_without_id_or_object_get_an_error(browser, sent):
 
 
 def test_rows_reply_is_text_and_small(browser, sent):
+    wait_for(lambda: browser.totals["sizes_pending"] == 0, "sizes")  # then nothing changes
     expand(browser, sent, "g:behavior")
     reply = ask(browser, sent, "rows", offset=0, limit=50)
     assert len(reply["rows"]) == 50 and reply["total"] == browser.row_count

@@ -142,6 +142,7 @@ def check(value, shape, where: str) -> None:
 def test_published_values_have_their_shapes(demo_release, tmp_path, sent):
     browser = CacheBrowser(VBNCache.from_mirror(demo_release, tmp_path / "cache"))
     try:
+        assert (browser.comparison, browser.preview_summary, browser.task) == (None, None, None)
         names = [v["name"] for v in browser.versions]
         browser.compare(names[0], names[1])
         ids = list(browser._tree.sessions)[:1]

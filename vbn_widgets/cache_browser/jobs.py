@@ -80,39 +80,64 @@ class JobBook:
         self.batches: dict[str, dict] = {}  # id -> the batch JSON last seen
         self.seen_active: set[str] = set()
         self.requests: list[Request] = []
+        # job ids by state, so that nothing walks thousands of jobs per update
+        self._active: dict[str, None] = {}  # queued and running, first seen first
+        self._running: dict[str, None] = {}
+        self._finished: dict[str, None] = {}  # finish order; the oldest are forgotten
+        self._failed: dict[str, None] = {}
 
     # jobs
     def record(self, raw: dict) -> bool:
         """Record a job; True when it has just finished. A finished job never goes back."""
         job = job_info(raw)
-        old = self.jobs.get(job["id"])
+        job_id, state = job["id"], job["state"]
+        old = self.jobs.get(job_id)
         if old is not None and old["state"] in FINISHED_STATES:
             return False
-        self.jobs.pop(job["id"], None)  # re-insert: dict order is "last changed"
-        self.jobs[job["id"]] = job
-        if len(self.jobs) > MAX_HISTORY:
-            for old_id in [i for i, j in self.jobs.items() if j["state"] in FINISHED_STATES][
-                : len(self.jobs) - MAX_HISTORY
-            ]:
-                del self.jobs[old_id]
+        self.jobs[job_id] = job
+        if state in ACTIVE_STATES:
+            self._active.setdefault(job_id, None)
+        else:
+            self._active.pop(job_id, None)
+            self._finished[job_id] = None
+            if state == "failed":
+                self._failed[job_id] = None
+        if state == "running":
+            self._running[job_id] = None
+        else:
+            self._running.pop(job_id, None)
+        while len(self._finished) > MAX_HISTORY:
+            forgotten = next(iter(self._finished))
+            del self._finished[forgotten]
+            self._failed.pop(forgotten, None)
+            del self.jobs[forgotten]
         newest = self.by_key.get(job["key"])
-        if newest is None or newest["id"] == job["id"] or _when(job) >= _when(newest):
+        if newest is None or newest["id"] == job_id or _when(job) >= _when(newest):
             self.by_key[job["key"]] = job
-        return job["state"] in FINISHED_STATES
+        return state in FINISHED_STATES
 
     def active_ids(self, keys: Iterable[str] | None = None) -> list[str]:
         """Ids of the queued and running jobs (of these files)."""
         if keys is None:
-            return [i for i, j in self.jobs.items() if j["state"] in ACTIVE_STATES]
+            return list(self._active)
         jobs = (self.by_key.get(k) for k in keys)
         return [j["id"] for j in jobs if j is not None and j["state"] in ACTIVE_STATES]
 
     def shown(self) -> list[JobInfo]:
-        """At most 50: running, queued, failed, then the newest finished."""
-        order = {"running": 0, "queued": 1, "failed": 2}
-        newest_first = list(self.jobs.values())[::-1]
-        jobs = sorted(newest_first, key=lambda j: order.get(j["state"], 3))
-        return jobs[:MAX_SHOWN_JOBS]
+        """At most 50: running, queued (in queue order), failed, then the newest finished."""
+        out = [self.jobs[i] for i in self._running]
+        for job_id in self._active:
+            if len(out) >= MAX_SHOWN_JOBS:
+                return out
+            if job_id not in self._running:
+                out.append(self.jobs[job_id])
+        for ids in (self._failed, self._finished):
+            for job_id in reversed(ids):
+                if len(out) >= MAX_SHOWN_JOBS:
+                    return out
+                if ids is self._failed or job_id not in self._failed:
+                    out.append(self.jobs[job_id])
+        return out
 
     # batches and requests
     def add_request(self, request: Request) -> None:
@@ -195,15 +220,16 @@ class JobBook:
             if r.manifest == tree.catalog.manifest_name and not self.settled(r):
                 tree.mark_queued(r.keys)
 
-    def newly_settled(self, tree: CacheTree) -> tuple[int, list[str]]:
-        """Requests that just ended are checked: (how many, the files of theirs that the job
-        board never listed, whose states must be read from the disk)."""
-        ended, keys = 0, []
-        for r in self.requests:
-            if not r.checked and self.settled(r):
-                r.checked, ended = True, ended + 1
-                if r.manifest == tree.catalog.manifest_name:
-                    keys += tree.unmark(r.keys)
+    def newly_settled(self, tree: CacheTree) -> tuple[list[Request], list[str]]:
+        """Requests that just ended (the caller marks them ``checked`` once their files' states
+        are read), and the files of theirs that the job board never listed."""
+        ended = [r for r in self.requests if not r.checked and self.settled(r)]
+        keys = [
+            k
+            for r in ended
+            if r.manifest == tree.catalog.manifest_name
+            for k in tree.unmark(r.keys)
+        ]
         return ended, keys
 
     def busy(self) -> bool:
@@ -228,8 +254,8 @@ class JobBook:
         browser did not ask for is shown once it was seen active)."""
         mine = {r.batch for r in self.requests if r.batch}
         rates: dict[str, float] = {}
-        for j in self.jobs.values():
-            if j["state"] == "running" and j["rate"] and j.get("batch"):
+        for j in (self.jobs[i] for i in self._running):
+            if j["rate"] and j.get("batch"):
                 rates[j["batch"]] = rates.get(j["batch"], 0.0) + j["rate"]  # type: ignore[index]
         items: list[BatchInfo] = [self._request_info(r, rates) for r in self.requests]
         for batch in self.batches.values():

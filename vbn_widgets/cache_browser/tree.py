@@ -123,6 +123,8 @@ class CacheTree:
             if kind == "verify" and result in FILE_STATES:
                 self.set_local(key, result, item["bytes"])
                 found[key] = result
+                if result != "verified" and self.jobs.get(key, {}).get("state") == "done":
+                    del self.jobs[key]  # the bytes changed since that download
             elif kind == "delete" and result in ("deleted", "absent"):
                 self.set_local(key, "missing", 0)
                 self.jobs.pop(key, None)

@@ -21,10 +21,11 @@ from ..data.catalog import CatalogFile, build_catalog
 from ..data.errors import ReadOnlyCacheError
 from ..data.manifest import ManifestDiff
 from ..data.sizes import SizeBook
+from ..data.sources import MirrorSource
 from ..data.transfers import DownloadQueue, JobSnapshot
 from . import messages
-from .disk import scan_local_states, states_of
-from .jobs import JobBook, Request, task_info
+from .disk import local_states, scan_local_states, states_of
+from .jobs import ACTIVE_STATES, JobBook, Request, task_info
 from .lookup import describe, find_files, is_one_file, session_ids
 from .observe import Ticker, Watcher
 from .shapes import (
@@ -101,9 +102,15 @@ class CacheBrowser(StrictWidget):
     totals = t.Dict(read_only=True).tag(sync=True, shape=Totals)
     transfer = t.Dict(read_only=True).tag(sync=True, shape=Transfer)
     jobs = t.List(t.Dict(), read_only=True).tag(sync=True, shape=JobInfo)
-    comparison = t.Dict(None, allow_none=True, read_only=True).tag(sync=True, shape=Comparison)
-    preview_summary = t.Dict(None, allow_none=True, read_only=True).tag(sync=True, shape=Preview)
-    task = t.Dict(None, allow_none=True, read_only=True).tag(sync=True, shape=TaskInfo)
+    comparison = t.Dict(default_value=None, allow_none=True, read_only=True).tag(
+        sync=True, shape=Comparison
+    )
+    preview_summary = t.Dict(default_value=None, allow_none=True, read_only=True).tag(
+        sync=True, shape=Preview
+    )
+    task = t.Dict(default_value=None, allow_none=True, read_only=True).tag(
+        sync=True, shape=TaskInfo
+    )
     backend = t.Unicode("kernel", read_only=True).tag(sync=True)
     row_height = t.Int(28, min=16, max=64).tag(sync=True)
     title = t.Unicode("").tag(sync=True)
@@ -189,7 +196,8 @@ class CacheBrowser(StrictWidget):
             checked = dict(self._checked)
         scan_local_states(cache, tree, checked)
         entries = [f.entry for f in tree.files.values()]
-        tree.set_sizes(self._sizes.known(entries))
+        local = isinstance(cache.source, MirrorSource)  # a stat per file: no need to wait
+        tree.set_sizes(self._sizes.fetch(entries) if local else self._sizes.known(entries))
         with self._lock:
             if keep:
                 tree.adopt(self._tree)
@@ -238,11 +246,15 @@ class CacheBrowser(StrictWidget):
             for op_id, data in ops.items():
                 self._ops[op_id]["data"] = data
             ended, unlisted = self._book.newly_settled(tree)
-        if unlisted:  # server requests that ended: files the board never listed
-            states = states_of(tree, unlisted)
+        if ended:  # the final word on each file of the requests that ended, read now
+            finals = [j.to_json() for r in ended if r.origin == "kernel" for j in self._final(r)]
+            local = local_states(tree, [j for j in finals if j["state"] not in ACTIVE_STATES])
+            local.update(states_of(tree, unlisted))  # server files the board never listed
             with self._lock:
-                for key, (state, size) in states.items():
-                    tree.set_local(key, state, size)
+                if self._tree is tree:
+                    self._book.apply(tree, finals, local, [])
+                for r in ended:
+                    r.checked = True
         for op_id, data in ops.items():
             if data["state"] != "running":
                 self._apply_operation(op_id)
@@ -251,6 +263,12 @@ class CacheBrowser(StrictWidget):
                 self._publish()
             self._settled.notify_all()
         return WATCH_BUSY if busy or seen.board_active or running else WATCH_IDLE
+
+    def _final(self, request: Request) -> list[JobSnapshot]:
+        try:
+            return self._queue.jobs(self.cache.cache_dir, batch=request.batch)
+        except KeyError:  # long gone from the queue's history
+            return []
 
     def _apply_operation(self, op_id: str) -> dict[str, dict]:
         """Carry a finished verify or delete into the tree (once); its items by key."""

@@ -75,17 +75,18 @@ export function progressOf(job) {
 }
 
 /**
- * Text beside a row's bar: "42% · 1.20 MB/s · 1 min 20 s".
+ * Text beside a row's bar: "42% · 1.20 MB/s · 1 min 20 s" ("42% · 1 min 20 s" when `short`).
  * @param {RowJob | null} job
+ * @param {{ short?: boolean }} [options]
  */
-export function jobText(job) {
+export function jobText(job, { short = false } = {}) {
   if (!job) return "";
   if (job.state === "queued") return "queued";
   if (job.state === "cancelled") return "cancelled";
   if (job.state === "done") return "done";
   if (job.state === "failed") return job.error ?? "failed";
   const pct = job.bytes_total ? `${Math.floor((100 * job.bytes_done) / job.bytes_total)}%` : formatBytes(job.bytes_done);
-  return [pct, formatRate(job.rate), formatDuration(job.eta_s)].filter(Boolean).join(" · ");
+  return [pct, !short && formatRate(job.rate), formatDuration(job.eta_s)].filter(Boolean).join(" · ");
 }
 
 /**
@@ -135,7 +136,8 @@ export function batchText(b) {
     const eta = formatDuration(b.eta_s);
     if (eta) parts.push(`${eta} left`);
     if (b.state === "queued") parts.push("queued");
-  } else parts.push(b.state === "done" ? "finished" : b.state);
+  } else if (b.state === "done") parts.push("finished");
+  else if (!b.files_failed && !b.files_cancelled) parts.push(b.state); // else the counts say it
   return label + parts.join(" · ");
 }
 
@@ -169,18 +171,20 @@ export function taskText(task) {
   if (task.files === 1 && results.length === 1) {
     const [result] = results[0];
     if (task.kind === "verify" && result === "verified") return `${task.label}: still verified (its BLAKE2b matches the manifest)`;
-    if (task.kind === "verify" && result === "corrupt") return `${task.label}: corrupt (its bytes differ from the manifest's): delete it and download it again`;
+    if (task.kind === "verify" && result === "corrupt") return `${task.label}: corrupt (its bytes differ from the manifest's): download it again to replace it`;
     return `${task.label}: ${RESULT_WORDS[result] ?? result}`;
   }
   const said = results.map(([result, n]) => `${formatCount(n)} ${RESULT_WORDS[result] ?? result}`).join(", ");
   const done = task.kind === "verify" ? "Verified" : "Deleted";
-  return `${done} ${task.label}: ${said || "nothing to do"}`;
+  const fix = task.results.corrupt ? ": download the corrupt files again to replace them" : "";
+  return `${done} ${task.label}: ${said || "nothing to do"}${fix}`;
 }
 
 /** @param {Preview | null | undefined} p */
 export function previewText(p) {
   if (!p) return "";
-  const unknown = p.unknown.length ? `; not in this release: ${p.unknown.slice(0, 10).join(", ")}${p.unknown.length > 10 ? ", …" : ""}` : "";
+  const ids = p.unknown ?? [];
+  const unknown = ids.length ? `; not in this release: ${ids.slice(0, 10).join(", ")}${ids.length > 10 ? ", …" : ""}` : "";
   const pending = p.bytes_unknown ? ` (+${formatCount(p.bytes_unknown)} files of unknown size)` : "";
   return `${formatCount(p.sessions)} sessions: ${formatCount(p.files)} files, ${formatBytes(p.bytes)}${pending}; to download: ${formatCount(p.to_download_files)} files, ${formatBytes(p.to_download_bytes)}${unknown}`;
 }

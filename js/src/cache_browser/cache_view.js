@@ -24,7 +24,7 @@ export function skeleton() {
   const previewText = h("span", { class: "vbn-cb-preview-text" });
   const preview = h("div", { class: "vbn-cb-preview", role: "status" }, h("strong", { text: "Preview: " }), previewText, button("vbn-cb-clear-preview", "×", "Close the preview"));
   preview.hidden = true;
-  const search = h("input", { type: "search", class: "vbn-cb-search", placeholder: "Search sessions: id, mouse, genotype, type", "aria-label": "Search sessions" });
+  const search = h("input", { type: "search", class: "vbn-cb-search", placeholder: "Search sessions", title: "Session id, mouse id, genotype or session type", "aria-label": "Search sessions" });
   const download = button("vbn-cb-download vbn-cb-download-selection", "Download selection", "Download the ticked files and sessions");
   const verify = button("vbn-cb-verify-selection", "Verify selection", "Re-hash the ticked files that are on disk");
   const remove = button("vbn-cb-delete-selection", "Delete selection", "Delete the ticked files from the cache");
@@ -232,6 +232,6 @@ function updateJob(cell, row) {
   const text = cell.lastElementChild;
   if (text) {
     const message = failed ? (row.kind === "file" ? (job?.error ?? "failed") : `failed: ${job?.error ?? ""}`) : jobText(job);
-    setText(text, message, message);
+    setText(text, failed ? message : jobText(job, { short: true }), message);
   }
 }

@@ -219,7 +219,9 @@ describe("CacheBrowser render", () => {
     const bar = /** @type {HTMLProgressElement} */ (rowEl(el, "f:p/units.csv").querySelector(".vbn-cb-progress"));
     expect(bar.value).toBe(500_000);
     expect(bar.max).toBe(2_000_000);
-    expect(rowEl(el, "f:p/units.csv").querySelector(".vbn-cb-job-text")?.textContent).toBe("25% · 1.50 MB/s · 1 min 20 s");
+    const text = rowEl(el, "f:p/units.csv").querySelector(".vbn-cb-job-text");
+    expect(text?.textContent).toBe("25% · 1 min 20 s"); // the rate is in the tooltip and the request's line
+    expect(text?.getAttribute("title")).toBe("25% · 1.50 MB/s · 1 min 20 s");
     const error = rowEl(el, "f:p/probes.csv").querySelector(".vbn-cb-error");
     expect(error?.textContent).toBe(`${XSS}.nwb: BLAKE2b mismatch; the file was discarded`);
     expect(el.querySelector("img")).toBeNull();

@@ -56,6 +56,7 @@ describe("row texts", () => {
     expect(stateText(row)).toBe("2/7 verified");
     expect(stateText(/** @type {CacheRow} */ ({ state: "corrupt" }))).toBe("corrupt");
     expect(jobText(running)).toBe("25% · 1.00 MB/s · 1 min 20 s");
+    expect(jobText(running, { short: true })).toBe("25% · 1 min 20 s");
     expect(progressOf(running)).toEqual({ value: 250, max: 1000 });
     expect(progressOf({ ...running, state: "done", bytes_done: 10 })).toEqual({ value: 1000, max: 1000 });
     expect(progressOf({ ...running, state: "failed" })).toBeNull();
@@ -80,7 +81,7 @@ describe("row texts", () => {
     const done = { ...b, state: /** @type {const} */ ("done"), files_done: 3271, files_failed: 0, files_active: 0, bytes_done: 6.5e9, rate: null, eta_s: null };
     expect(batchText(done)).toBe("Behavior-only sessions: 3,271 of 3,271 files · 6.50 GB of 6.50 GB · finished");
     const cancelled = { ...b, state: /** @type {const} */ ("cancelled"), files_cancelled: 2225, files_active: 0, files_failed: 0 };
-    expect(batchText(cancelled)).toBe("Behavior-only sessions: 1,045 of 3,271 files · 2.10 GB of 6.50 GB · 2,225 cancelled · cancelled");
+    expect(batchText(cancelled)).toBe("Behavior-only sessions: 1,045 of 3,271 files · 2.10 GB of 6.50 GB · 2,225 cancelled");
     expect(batchText({ ...b, state: "requested", files_done: 0 })).toBe("Behavior-only sessions: handing 3,271 files to the Jupyter server…");
     expect(batchText({ ...b, state: "failed", files_done: 0, files_active: 0, error: "the server said no" })).toBe("Behavior-only sessions: the server said no");
   });
@@ -90,9 +91,10 @@ describe("row texts", () => {
     const one = { kind: "verify", label: "units.csv", active: false, files: 1, files_done: 1, results: { verified: 1 }, error: null };
     expect(taskText(one)).toBe("units.csv: still verified (its BLAKE2b matches the manifest)");
     expect(taskText({ ...one, results: { corrupt: 1 } })).toContain("units.csv: corrupt");
+    expect(taskText({ ...one, results: { corrupt: 1 } })).toContain("download it again");
     expect(taskText({ ...one, active: true, files_done: 0 })).toBe("Verifying units.csv… 0 of 1 files");
     const many = { ...one, label: "300 files", files: 300, files_done: 300, results: { verified: 298, corrupt: 2 } };
-    expect(taskText(many)).toBe("Verified 300 files: 298 verified, 2 corrupt");
+    expect(taskText(many)).toBe("Verified 300 files: 298 verified, 2 corrupt: download the corrupt files again to replace them");
     expect(taskText({ ...many, kind: "delete", results: { deleted: 290, absent: 10 } })).toBe("Deleted 300 files: 290 deleted, 10 not on disk");
     expect(taskText(null)).toBe("");
   });
