@@ -174,6 +174,7 @@ class JobBook:
             for batch in sorted(self.batches.values(), key=lambda b: b["submitted"]):
                 if (
                     batch["id"] not in claimed
+                    and batch.get("writer") == "server"
                     and batch["manifest"] == request.manifest
                     and batch["files"] == len(request.keys)
                     and batch["submitted"] >= request.started - MATCH_SLACK_S

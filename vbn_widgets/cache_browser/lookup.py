@@ -67,6 +67,16 @@ def find_files(
     return list({f.key: f for f in out}.values())
 
 
+def chosen_files(tree: CacheTree, files: object, sessions: object, rows: object) -> list:
+    """The files a call names (``find_files``); the selection when it names none."""
+    if files is None and sessions is None and rows is None:
+        chosen = [f for f in tree.catalog.files() if f.key in tree.selected]
+        if not chosen:
+            raise ValueError("nothing selected: tick files or sessions, or name them")
+        return chosen
+    return find_files(tree, files, sessions, rows)
+
+
 def is_one_file(files: object, sessions: object, rows: object) -> bool:
     """Whether a call names exactly one file by itself (its answer is then that file's)."""
     one = isinstance(files, (str, numbers.Integral, CatalogFile))

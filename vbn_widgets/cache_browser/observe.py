@@ -130,8 +130,11 @@ class Watcher:
             mine = writer.writer["pid"] == PID and writer.writer["host"] == HOST
             if writer.writer["kind"] == "kernel" and mine:
                 continue  # this kernel's own queue: its events come first hand
+            kind = writer.writer["kind"]  # a server request is carried by a server batch
             for batch in writer.batches:
-                out.batches.append(batch if writer.live else {**batch, "active": False})
+                out.batches.append(
+                    {**batch, "writer": kind, "active": writer.live and batch["active"]}
+                )
             if writer.live:
                 listed.update((j["id"], j) for j in writer.jobs)
         for job_id, old in self._listed.items():

@@ -26,7 +26,7 @@ from ..data.transfers import DownloadQueue, JobSnapshot
 from . import messages
 from .disk import local_states, scan_local_states, states_of
 from .jobs import ACTIVE_STATES, JobBook, Request, task_info
-from .lookup import describe, find_files, is_one_file, session_ids
+from .lookup import chosen_files, describe, find_files, is_one_file, session_ids
 from .observe import Ticker, Watcher
 from .shapes import (
     Comparison,
@@ -386,15 +386,6 @@ class CacheBrowser(StrictWidget):
         self._load(keep=True)
 
     # acting
-    def _chosen(self, tree: CacheTree, files: object, sessions: object, rows: object) -> list:
-        """The files a call names; the selection when it names none."""
-        if files is None and sessions is None and rows is None:
-            chosen = [f for f in tree.catalog.files() if f.key in tree.selected]
-            if not chosen:
-                raise ValueError("nothing selected: tick files or sessions, or name them")
-            return chosen
-        return find_files(tree, files, sessions, rows)
-
     def _writable(self, what: str) -> None:
         if self.backend == "read-only":
             raise ReadOnlyCacheError(
@@ -415,7 +406,7 @@ class CacheBrowser(StrictWidget):
         with self._lock:
             self._writable("downloads")
             tree, server = self._tree, self.backend == "server"
-            chosen = self._chosen(tree, files, sessions, rows)
+            chosen = chosen_files(tree, files, sessions, rows)
             todo = [f for f in chosen if tree.local[f.key][0] != "verified"]
             label = describe(tree, files, sessions, rows, len(chosen))
         name = tree.catalog.manifest_name
@@ -483,7 +474,7 @@ class CacheBrowser(StrictWidget):
         """Start a verify or delete of many files (``data.file_ops``, its own thread)."""
         with self._lock:
             tree = self._tree
-            chosen = self._chosen(tree, files, sessions, rows)
+            chosen = chosen_files(tree, files, sessions, rows)
             busy = tree.busy(f.key for f in chosen) if kind == "delete" else []
             if kind == "delete":
                 self._writable("deletes files")
@@ -494,13 +485,8 @@ class CacheBrowser(StrictWidget):
         start = self._queue.verify_many if kind == "verify" else self._queue.delete_many
         data = start(self.cache, [f.ref for f in chosen], manifest=tree.catalog.manifest_name)
         with self._lock:
-            self._ops[data["id"]] = {
-                "label": label,
-                "tree": tree,
-                "data": data,
-                "applied": False,
-                "error": None,
-            }
+            op = {"label": label, "tree": tree, "data": data, "applied": False, "error": None}
+            self._ops[data["id"]] = op
             self._publish()
         self._ticker.poke()
         return data["id"], chosen

@@ -23,6 +23,12 @@ const MAX_HANDLED = 1000;
  */
 export function createServerLink({ api, cachePath, answer }) {
   let disposed = false;
+  /** Calls go out one after another, in the order the kernel asked: a cancel never overtakes
+   * the enqueue it follows. */
+  let chain = Promise.resolve();
+  const inOrder = (/** @type {() => Promise<void>} */ call) => {
+    chain = chain.then(call, call);
+  };
   const fail = (/** @type {string} */ request, /** @type {any} */ err) => {
     if (!disposed) answer({ request, error: String(err?.message ?? err) });
   };
@@ -70,8 +76,8 @@ export function createServerLink({ api, cachePath, answer }) {
       if (handled.has(request)) return false;
       handled.add(request);
       if (handled.size > MAX_HANDLED) handled.delete(handled.values().next().value);
-      if (msg.action === "enqueue" && msg.plan) void enqueue(request, msg.plan);
-      else if (msg.action === "cancel") void cancel(request, { all: msg.all === true, jobs: strings(msg.jobs), keys: strings(msg.keys) });
+      if (msg.action === "enqueue" && msg.plan) inOrder(() => enqueue(request, msg.plan));
+      else if (msg.action === "cancel") inOrder(() => cancel(request, { all: msg.all === true, jobs: strings(msg.jobs), keys: strings(msg.keys) }));
       else return false;
       return true;
     },

@@ -71,6 +71,22 @@ describe("createServerLink", () => {
     link.dispose();
   });
 
+  it("keeps the kernel's order: a cancel waits for the enqueue before it", async () => {
+    const api = fakeApi();
+    /** @type {(v?: any) => void} */
+    let release = () => {};
+    const slow = { ...api, enqueue: (/** @type {any} */ plan) => new Promise((resolve) => (release = () => resolve(api.enqueue(plan)))) };
+    const link = createServerLink({ api: slow, cachePath: "/c", answer: () => {} });
+    link.handle({ kind: "server-request", request: "order-e1", action: "enqueue", plan: { cache: "/c", manifest: "m", files: [1] } });
+    link.handle({ kind: "server-request", request: "order-c1", action: "cancel", all: true });
+    await tick();
+    expect(api.log).toEqual([]);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(api.log).toEqual(["POST downloads 1", "POST cancel all"]);
+    link.dispose();
+  });
+
   it("answers a refused request with the server's message", async () => {
     const api = fakeApi();
     api.refuse("manifest: m is not in /c");
