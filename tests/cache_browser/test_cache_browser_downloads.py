@@ -110,6 +110,8 @@ def test_download_through_messages_runs_in_background(demo_release, tmp_path, se
         assert rows[session["id"]]["state"] == {"verified": len(files), "total": len(files)}
         assert rows[session["id"]]["job"]["state"] == "done"
         assert browser.totals["to_download_files"] == 0
+        assert browser.preview_summary is None
+        assert browser.preview([sid])["to_download_files"] == 0  # nothing left of it
         size = sum(browser._tree.sizes[f.key] for f in files)
         (batch,) = browser.transfer["batches"]
         assert browser.transfer["active"] is False

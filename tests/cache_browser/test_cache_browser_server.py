@@ -113,6 +113,7 @@ def test_a_server_download_is_followed_on_the_job_board_and_waited_for(browser, 
     page = Page(browser, sent, server, answer=False)  # the kernel is busy: no answer reaches it
     sid = browser._tree.catalog.ecephys[0].session_id
     files = [f.key for f in browser._tree.sessions[sid].files]
+    assert browser.preview([sid])["to_download_files"] == len(files)
     assert browser.download(sessions=[sid]) == []  # nothing runs in this kernel
     assert browser.transfer["batches"][0]["state"] == "requested"
     assert browser._tree.row(f"s:{sid}")["job"]["state"] == "queued"
@@ -125,6 +126,7 @@ def test_a_server_download_is_followed_on_the_job_board_and_waited_for(browser, 
     assert (batch["files"], batch["files_done"]) == (len(files), len(files))
     assert batch["bytes_done"] == batch["bytes_total"] > 0
     assert browser._queue.jobs() == []  # the kernel's own queue never ran a job
+    assert browser.preview_summary["to_download_files"] == 0  # the preview follows
     row = browser._tree.row(f"s:{sid}")
     assert row["state"] == {"verified": len(files), "total": len(files)}
     assert browser.cache.file_status(browser._tree.files[files[0]].ref).state.value == "verified"

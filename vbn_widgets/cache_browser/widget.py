@@ -129,6 +129,7 @@ class CacheBrowser(StrictWidget):
         self._ops: dict[str, dict] = {}  # file operations started here: id -> what and how far
         self._checked: dict[str, str] = {}  # static mounts: what verify found, by key
         self._diffs: dict[tuple[str, str], ManifestDiff] = {}
+        self._preview: list[int] | None = None  # the sessions of ``preview_summary``
         self._sizes = SizeBook(cache)
         self._chores = ThreadPoolExecutor(1, thread_name_prefix="vbn-cache-chores")
         self._queue = DownloadQueue(max_workers=max_workers, board="kernel")
@@ -176,6 +177,8 @@ class CacheBrowser(StrictWidget):
             self.set_trait("transfer", self._book.transfer())
             self.set_trait("jobs", self._book.shown())
             self.set_trait("task", self._task())
+            if self._preview is not None:  # what is left to download shrinks as files arrive
+                self.set_trait("preview_summary", preview_info(tree, self._preview))
             self.set_trait("revision", self.revision + 1)
 
     def _task(self) -> TaskInfo | None:
@@ -348,13 +351,13 @@ class CacheBrowser(StrictWidget):
             tree = self._tree
             files, _ = tree.catalog.files_for_sessions(ids)
             tree.selected = {f.key for f in files}
-            summary = preview_info(tree, ids)
-            self.set_trait("preview_summary", summary)
+            self._preview = ids
             self._publish()
-        return summary
+            return self.preview_summary
 
     def clear_preview(self) -> None:
         with self._lock:
+            self._preview = None
             self.set_trait("preview_summary", None)
 
     @shown
