@@ -115,14 +115,20 @@ def test_file_states_agree():
 
 
 def test_limits_agree():
-    from vbn_widgets.server import validate
+    from vbn_widgets.server import manager, validate
 
     assert js_number(JS / "cache_tree.js", "PAGE_ROWS") <= messages.MAX_ROWS
     assert js_number(JS / "server_api.js", "MAX_FILES") == validate.MAX_FILES == widget.MAX_PLAN
     assert js_number(JS / "server_api.js", "MAX_PATH") == validate.MAX_PATH
-    backend = re.search(r"@typedef \{([^}]*)\} Backend", (JS / "shapes.js").read_text())
-    assert backend, "no Backend typedef in shapes.js"
-    assert set(re.findall(r'"([\w-]+)"', backend[1])) == set(typing.get_args(shapes.Backend))
+    assert js_number(JS / "server_api.js", "MAX_IDS") == validate.MAX_IDS
+    assert js_number(JS / "server_api.js", "API_VERSION") == manager.API_VERSION
+    for name, python in (
+        ("Backend", shapes.Backend),
+        ("BatchState", typing.get_type_hints(shapes.BatchInfo)["state"]),
+    ):
+        js = re.search(rf"@typedef \{{([^}}]*)\}} {name}\b", (JS / "shapes.js").read_text())
+        assert js, f"no {name} typedef in shapes.js"
+        assert set(re.findall(r'"([\w-]+)"', js[1])) == set(typing.get_args(python)), name
 
 
 def check(value, shape, where: str) -> None:
