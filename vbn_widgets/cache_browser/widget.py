@@ -42,6 +42,7 @@ from .summaries import comparison_info, preview_info, source_info, totals_info, 
 from .tree import FILE_STATES, CacheTree
 
 MAX_LIST = 200
+MAX_OPS = 16
 MAX_PLAN = 5000  # files per server request (the server's limit)
 REQUEST_TIMEOUT = 30.0  # s a server download may take to show on the job board
 TICK = 0.2
@@ -490,6 +491,8 @@ class CacheBrowser(StrictWidget):
         with self._lock:
             op = {"label": label, "tree": tree, "data": data, "applied": False, "error": None}
             self._ops[data["id"]] = op
+            for old in [i for i, o in self._ops.items() if o["applied"]][:-MAX_OPS]:
+                del self._ops[old]  # the newest few are kept: ``task`` shows the last
             self._publish()
         self._ticker.poke()
         return data["id"], chosen
