@@ -41,7 +41,7 @@ class Page:
             cache = self.browser.cache_dir
             if msg["action"] == "enqueue":
                 self.calls.append(f"POST downloads ({len(msg['plan']['files'])} files)")
-                reply = self.manager.enqueue(msg["plan"])
+                reply = self.manager.enqueue({**msg["plan"], "answer": "batch"})
                 if self.answer:
                     self.tell(msg["request"], batch=reply["batch"]["id"])
             elif msg.get("all"):

@@ -210,8 +210,13 @@ export function createServerApi(page, fetchImpl = globalThis.fetch, options = {}
     status: () => call("GET", "status"),
     /** @param {string} path @returns {Promise<CacheInfo>} */
     cache: async (path) => call("GET", "cache", { query: { path: checkPath(path, "path") } }),
-    /** @param {Plan} plan @returns {Promise<{ batch: BatchJson, jobs: JobJson[] }>} */
-    enqueue: async (plan) => call("POST", "downloads", { body: checkPlan(plan) }),
+    /**
+     * One batch for the whole plan; the answer is the batch alone (300 bytes, not 3 MB of jobs:
+     * the kernel follows the jobs on the job board).
+     * @param {Plan} plan
+     * @returns {Promise<{ batch: BatchJson }>}
+     */
+    enqueue: async (plan) => call("POST", "downloads", { body: { ...checkPlan(plan), answer: "batch" } }),
     /** @param {string} cachePath @returns {Promise<{ jobs: JobJson[] }>} */
     jobs: async (cachePath) => call("GET", "downloads", { query: { cache: checkPath(cachePath, "cache") } }),
     /** The queued and running jobs of a cache. @param {string} cachePath @returns {Promise<{ jobs: JobJson[] }>} */

@@ -383,7 +383,7 @@ describe("CacheBrowser with the Jupyter server's download manager", () => {
     await flush();
     const post = server.calls.filter((c) => c.method === "POST");
     expect(post.map((c) => c.url)).toEqual(["/lab-base/vbn-widgets/api/downloads"]);
-    expect(post[0].body).toEqual(plan);
+    expect(post[0].body).toEqual({ ...plan, answer: "batch" });
     expect(model.lastOf("server-answer")).toMatchObject({ request: "r1", batch: BATCH });
     model.receive({ kind: "server-request", request: "r2", action: "cancel", all: true });
     await flush();

@@ -126,17 +126,17 @@ describe("createServerApi", () => {
   });
 
   it("POSTs the plan as JSON with the XSRF header and only the known keys", async () => {
-    const { impl, calls } = fakeFetch(() => ({ status: 202, body: { jobs: [{ id: JOB }] } }));
+    const { impl, calls } = fakeFetch(() => ({ status: 202, body: { batch: { id: JOB } } }));
     const api = createServerApi({ baseUrl: "/", token: "t" }, impl);
     const plan = { cache: "/c", manifest: "m_v0.5.0.json", files: ["units", 12], extra: 1 };
-    expect(await api.enqueue(plan)).toEqual({ jobs: [{ id: JOB }] });
+    expect(await api.enqueue(plan)).toEqual({ batch: { id: JOB } });
     const [call] = calls;
     expect(call.url).toBe("/vbn-widgets/api/downloads");
     expect(call.init.method).toBe("POST");
     expect(headersOf(call)["Content-Type"]).toBe("application/json");
     expect(headersOf(call)["X-XSRFToken"]).toBe("2|abc|def|123");
     expect(headersOf(call).Authorization).toBe("token t");
-    expect(JSON.parse(String(call.init.body))).toEqual({ cache: "/c", manifest: "m_v0.5.0.json", files: ["units", 12] });
+    expect(JSON.parse(String(call.init.body))).toEqual({ cache: "/c", manifest: "m_v0.5.0.json", files: ["units", 12], answer: "batch" });
   });
 
   it("DELETEs a job with the XSRF header; refuses a malformed id without a request", async () => {
