@@ -82,6 +82,7 @@ GOALS = {
     "quality_build_s": ("<=", 0.2),
     "text_filter_1m_regex_s": ("<=", 0.5),
     "text_filter_1m_pathological_s": ("<=", 0.5),
+    "cache_browser_busy_reply_ms": ("<=", 500.0),
 }
 
 
@@ -128,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         figures |= peers(units)
         figures |= text_filters()
         figures |= quality_figures(units)
+        from cache_browser import cache_browser_figures
+
+        figures |= cache_browser_figures(release, args.data)
     print(report(figures))
     if args.json:
         meta = {

@@ -190,13 +190,18 @@ BAD_MESSAGES = [
     ({"kind": "download", "rows": ["x" * 500]}, "row id"),
     ({"kind": "cancel", "job": "1234"}, "'job'"),
     ({"kind": "cancel", "job": "0" * 32}, "no download job"),
-    ({"kind": "verify", "row": "g:metadata"}, "not a file"),
-    ({"kind": "delete", "row": None}, "'row'"),
+    ({"kind": "cancel", "rows": ["g:nope"]}, "no row"),
+    ({"kind": "verify", "rows": ["g:nope"]}, "no row"),
+    ({"kind": "verify"}, "nothing selected"),
+    ({"kind": "delete", "rows": "f:x"}, "'rows'"),
+    ({"kind": "delete", "rows": [None]}, "row id"),
     ({"kind": "set-manifest", "name": "v9.json"}, "v9.json"),
     ({"kind": "compare", "a": "x", "b": 3}, "'b'"),
     ({"kind": "search", "text": "x" * 201}, "'text'"),
     ({"kind": "backend", "server": 1}, "'server'"),
-    ({"kind": "server-jobs", "jobs": []}, "Jupyter server"),
+    ({"kind": "server-answer", "request": "r", "batch": "nope"}, "'batch'"),
+    ({"kind": "server-answer", "request": 5, "batch": "a" * 32}, "'request'"),
+    ({"kind": "server-answer", "request": "r", "error": 7}, "'error'"),
     ({"kind": "frobnicate"}, "unknown message kind"),
 ]
 
@@ -227,6 +232,7 @@ def test_messages_without_id_or_object_get_an_error(browser, sent):
 
 
 def test_rows_reply_is_text_and_small(browser, sent):
+    wait_for(lambda: browser.totals["sizes_pending"] == 0, "sizes")  # then nothing changes
     expand(browser, sent, "g:behavior")
     reply = ask(browser, sent, "rows", offset=0, limit=50)
     assert len(reply["rows"]) == 50 and reply["total"] == browser.row_count
@@ -323,7 +329,7 @@ def test_static_cache_is_read_only_and_not_hashed_on_display(demo_release, sent,
         before = (browser.revision, dict(browser.totals))
         for kind, fields in (
             ("download", {"rows": [units["id"]]}),
-            ("delete", {"row": units["id"]}),
+            ("delete", {"rows": [units["id"]]}),
         ):
             reply = ask(browser, sent, kind, **fields)
             assert reply["kind"] == "error" and "read-only" in reply["message"]

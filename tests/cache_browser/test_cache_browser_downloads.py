@@ -1,6 +1,7 @@
-"""CacheBrowser downloads (no browser): through the message path into a real cache, with the
-progress the kernel sends to the front end recorded; cancel; hash mismatch; verify and delete;
-the server-mode protocol; shutdown; and the same flow against SeaweedFS (a real S3 server)."""
+"""CacheBrowser downloads in this kernel (no browser): through the message path into a real
+cache, with the progress the kernel sends to the front end recorded; cancel; hash mismatch;
+verify and delete; shutdown; and the same flow against SeaweedFS (a real S3 server). Downloads
+through the Jupyter server are in test_cache_browser_server.py."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import threading
 import time
 
 import pytest
-from vbn_testing.messages import ask, replies
+from vbn_testing.messages import ask
 from vbn_testing.publish import publish_release
 from vbn_testing.seaweed import SeaweedS3
 from vbn_testing.tamper import copy_release, replace_file
 from vbn_testing.workers import SlowMirror
 
 from vbn_widgets.cache_browser import CacheBrowser
+from vbn_widgets.cache_browser.lookup import find_file
 from vbn_widgets.data import VBNCache
 from vbn_widgets.data.download import RetryPolicy
 from vbn_widgets.data.sources import MirrorSource, Stream, TransientSourceError
@@ -73,6 +75,15 @@ def session_files(browser, session_id):
     return list(browser._tree.sessions[session_id].files)
 
 
+def key_of(browser, ref):
+    return find_file(browser._tree, ref).key
+
+
+def task_done(browser):
+    wait_for(lambda: browser.task is not None and not browser.task["active"], "the task to end")
+    return browser.task
+
+
 def test_download_through_messages_runs_in_background(demo_release, tmp_path, sent):
     cache = VBNCache(tmp_path / "cache", source=SlowMirror(demo_release, delay=0.03, chunk=4096))
     browser = CacheBrowser(cache, max_workers=2)
@@ -89,7 +100,8 @@ def test_download_through_messages_runs_in_background(demo_release, tmp_path, se
         assert browser.transfer["active"] is True
         assert {j["state"] for j in browser.jobs} <= {"queued", "running"}
         assert ask(browser, sent, "rows", offset=0, limit=5)["kind"] == "rows:ok"
-        assert browser.wait(timeout=120) is True
+        states = browser.wait(timeout=120)
+        assert states == {f.key: "verified" for f in files}
 
         for f in files:
             assert cache.file_status(f.ref).state.value == "verified"
@@ -98,25 +110,37 @@ def test_download_through_messages_runs_in_background(demo_release, tmp_path, se
         assert rows[session["id"]]["state"] == {"verified": len(files), "total": len(files)}
         assert rows[session["id"]]["job"]["state"] == "done"
         assert browser.totals["to_download_files"] == 0
+        assert browser.preview_summary is None
+        assert browser.preview([sid])["to_download_files"] == 0  # nothing left of it
         size = sum(browser._tree.sizes[f.key] for f in files)
-        assert browser.transfer == {
-            "active": False,
-            "files_total": len(files),
+        (batch,) = browser.transfer["batches"]
+        assert browser.transfer["active"] is False
+        assert batch == {
+            **batch,
+            "label": f"the selection ({len(files)} files)",
+            "origin": "kernel",
+            "state": "done",
+            "files": len(files),
             "files_done": len(files),
             "files_failed": 0,
+            "files_cancelled": 0,
+            "files_active": 0,
             "bytes_done": size,
             "bytes_total": size,
             "rate": None,
             "eta_s": None,
+            "error": None,
         }
+        assert sorted(reply["jobs"]) == sorted(j["id"] for j in browser.jobs)
         assert {j["state"] for j in browser.jobs} == {"done"}
         # what the front end was sent: the ticker pushed progress as it came, never backwards
-        transfers = updates(sent, "transfer")
-        done = [t["bytes_done"] for t in transfers]
-        assert len(transfers) >= 3
+        batches = [t["batches"][0] for t in updates(sent, "transfer") if t["batches"]]
+        done = [b["bytes_done"] for b in batches]
+        assert len(batches) >= 3
         assert done == sorted(done) and done[-1] == size
-        assert any(t["active"] and 0 < t["bytes_done"] < size for t in transfers)
-        assert any(t["rate"] for t in transfers if t["active"])
+        assert {b["bytes_total"] for b in batches} == {size}  # the sizes were known beforehand
+        assert any(b["state"] == "running" and 0 < b["bytes_done"] < size for b in batches)
+        assert any(b["rate"] for b in batches if b["state"] == "running")
         revisions = updates(sent, "revision")
         assert revisions == sorted(revisions)
     finally:
@@ -144,11 +168,10 @@ def test_trait_writes_from_every_thread_hold_the_lock(demo_release, tmp_path, se
         while browser.transfer["active"]:  # the kernel keeps answering while files arrive
             for kind, fields in (("rows", {"offset": 0, "limit": 50}), ("search", {"text": ""})):
                 assert ask(browser, sent, kind, **fields)["kind"] == f"{kind}:ok"
-        assert browser.wait(timeout=120)
-        assert ask(browser, sent, "verify", row=f"f:{browser._file('units').key}")["kind"] == (
-            "verify:ok"
-        )
-        browser._chores.submit(lambda: None).result(60)
+        browser.wait(timeout=120)
+        units = key_of(browser, "ecephys_sessions")
+        assert ask(browser, sent, "verify", rows=[f"f:{units}"])["kind"] == "verify:ok"
+        assert task_done(browser)["results"] == {"verified": 1}
     finally:
         browser.close()
     assert unlocked == []
@@ -169,13 +192,14 @@ def test_cancel_mid_file_leaves_nothing_then_download_completes(demo_release, tm
         reply = ask(browser, sent, "cancel", job=job.id)
         assert reply["kind"] == "cancel:ok"
         source.gate.set()
-        assert browser.wait(timeout=60)
+        assert browser.wait(timeout=60)[nwb.key] in ("partial", "missing")
         assert browser._book.jobs[job.id]["state"] == "cancelled"
         assert not final.exists()
         assert browser._tree.local[nwb.key][0] in ("partial", "missing")
         assert browser.transfer["active"] is False
+        assert browser.transfer["batches"][0]["state"] == "cancelled"
         (again,) = browser.download(files=[nwb.key])
-        assert browser.wait(timeout=60)
+        assert browser.wait(timeout=60) == {nwb.key: "verified"}
         assert browser._book.jobs[again.id]["state"] == "done"
         assert browser.verify(nwb.ref).value == "verified"
         ask(browser, sent, "toggle", row=session["id"])
@@ -194,11 +218,14 @@ def test_cancel_all_through_messages(demo_release, tmp_path, sent):
         session = first_session(browser, sent)
         jobs = browser.download(sessions=[int(session["label"])])
         assert source.started.wait(30)
-        assert ask(browser, sent, "cancel")["kind"] == "cancel:ok"
+        reply = ask(browser, sent, "cancel")
+        assert reply == {"kind": "cancel:ok", "cancelled": len(jobs), "id": "r-cancel"}
         source.gate.set()
-        assert browser.wait(timeout=60)
+        assert set(browser.wait(timeout=60).values()) <= {"partial", "missing"}
         assert {browser._book.jobs[j.id]["state"] for j in jobs} == {"cancelled"}
-        assert browser.transfer["files_total"] == 0 and not browser.transfer["active"]
+        (batch,) = browser.transfer["batches"]
+        assert not browser.transfer["active"] and batch["state"] == "cancelled"
+        assert batch["files_cancelled"] == len(jobs) and batch["files_done"] == 0
     finally:
         source.gate.set()
         browser.close()
@@ -214,14 +241,15 @@ def test_hash_mismatch_marks_the_file_corrupt(demo_release, tmp_path, sent):
     try:
         reply = ask(browser, sent, "download", rows=[f"f:{entry.key}"])
         assert reply["kind"] == "download:ok"
-        assert browser.wait(timeout=60)
+        assert browser.wait(timeout=60) == {entry.key: "corrupt"}
         row = browser._tree.row(f"f:{entry.key}")
         assert row["state"] == "corrupt"
         assert row["job"]["state"] == "failed"
         assert row["job"]["error_kind"] == "hash-mismatch"
         assert "BLAKE2b" in row["job"]["error"] and entry.key in row["job"]["error"]
         assert not cache.local_path(int(entry.name)).exists()
-        assert browser.transfer["files_failed"] == 1
+        assert browser.transfer["batches"][0]["files_failed"] == 1
+        assert browser.transfer["batches"][0]["state"] == "failed"
         session = browser._tree.row(f"s:{browser._tree.files[entry.key].session_id}")
         assert (
             session["job"]["state"] == "failed" and "1 of 1 files failed" in session["job"]["error"]
@@ -255,7 +283,7 @@ def test_network_failure_shows_against_the_file(demo_release, tmp_path, sent):
         session = first_session(browser, sent)
         nwb = session_files(browser, int(session["label"]))[0]
         ask(browser, sent, "download", rows=[f"f:{nwb.key}"])
-        assert browser.wait(timeout=60)
+        assert browser.wait(timeout=60) == {nwb.key: "partial"}
         row = browser._tree.row(f"f:{nwb.key}")
         assert row["job"]["state"] == "failed" and row["job"]["error_kind"] == "network"
         assert nwb.key in row["job"]["error"] and "gave up after 2 attempts" in row["job"]["error"]
@@ -273,16 +301,18 @@ def test_verify_and_delete(demo_release, tmp_path, sent):
     try:
         path = cache.download("probes")
         browser.refresh()
-        assert browser._tree.local[browser._file("probes").key][0] == "verified"
+        key = key_of(browser, "probes")
+        assert browser._tree.local[key][0] == "verified"
+        assert ask(browser, sent, "verify", rows=[f"f:{key}"])["kind"] == "verify:ok"
+        assert task_done(browser)["results"] == {"verified": 1}  # "still verified" is shown
         path.write_bytes(b"changed behind our back")
-        key = browser._file("probes").key
-        assert ask(browser, sent, "verify", row=f"f:{key}")["kind"] == "verify:ok"
-        wait_for(
-            lambda: browser._tree.local[key][0] == "corrupt", "the re-hash on the chores thread"
-        )
+        assert ask(browser, sent, "verify", rows=[f"f:{key}"])["kind"] == "verify:ok"
+        wait_for(lambda: browser._tree.local[key][0] == "corrupt", "the re-hash off the kernel")
+        assert task_done(browser)["results"] == {"corrupt": 1}
         assert browser.verify("probes").value == "corrupt"
-        reply = ask(browser, sent, "delete", row=f"f:{key}")
-        assert reply == {"kind": "delete:ok", "removed": True, "id": "r-delete"}
+        reply = ask(browser, sent, "delete", rows=[f"f:{key}"])
+        assert reply == {"kind": "delete:ok", "id": "r-delete"}
+        assert task_done(browser)["results"] == {"deleted": 1}
         assert not path.exists()
         assert browser._tree.local[key] == ("missing", 0)
         assert browser.delete("probes") is False
@@ -298,94 +328,14 @@ def test_delete_refused_while_downloading(demo_release, tmp_path, sent):
         nwb = session_files(browser, int(session["label"]))[0]
         browser.download(files=[nwb])
         assert source.started.wait(30)
-        reply = ask(browser, sent, "delete", row=f"f:{nwb.key}")
+        reply = ask(browser, sent, "delete", rows=[f"f:{nwb.key}"])
         assert reply["kind"] == "error" and "cancel it first" in reply["message"]
+        assert nwb.key in reply["message"]
+        with pytest.raises(ValueError, match="cancel it first"):
+            browser.delete(sessions=[int(session["label"])])
+        assert browser.task is None  # nothing started
     finally:
         source.gate.set()
-        browser.close()
-
-
-def server_job(browser, f, **fields):
-    job = {
-        "id": "a" * 32,
-        "cache_dir": browser.cache_dir,
-        "manifest": browser.current,
-        "ref": f.ref,
-        "key": f.key,
-        "path": "/x",
-        "state": "running",
-        "bytes_done": 10,
-        "bytes_total": 100,
-        "rate": 5.0,
-        "eta_s": 18.0,
-        "error": None,
-        "error_kind": None,
-        "submitted": 1.0,
-        "finished": None,
-    }
-    return {**job, **fields}
-
-
-def test_server_mode_plans_and_server_jobs(demo_release, tmp_path, sent):
-    cache = VBNCache.from_mirror(demo_release, tmp_path / "cache")
-    browser = CacheBrowser(cache)
-    try:
-        assert ask(browser, sent, "backend", server=True) == {
-            "kind": "backend:ok",
-            "backend": "server",
-            "id": "r-backend",
-        }
-        session = first_session(browser, sent)
-        files = session_files(browser, int(session["label"]))
-        reply = ask(browser, sent, "download", rows=[session["id"]])
-        assert reply["plan"] == {
-            "cache": str(cache.cache_dir),
-            "manifest": cache.manifest.name,
-            "files": [f.ref for f in files],
-        }
-        assert browser._queue.jobs() == []  # nothing ran in the kernel
-        sent.clear()
-        assert browser.download(sessions=[int(session["label"])]) == []
-        (enqueue,) = replies(sent)
-        assert enqueue == {"kind": "enqueue", "plan": reply["plan"]}
-
-        nwb = files[0]
-        before = (browser.revision, dict(browser.transfer), list(browser.jobs))
-        bad = [
-            (server_job(browser, nwb, id="A" * 32), "id"),
-            (server_job(browser, nwb, key="visual-behavior-neuropixels/nope.nwb"), "nope.nwb"),
-            (server_job(browser, nwb, bytes_done=-1), "bytes_done"),
-            (server_job(browser, nwb, rate=-0.5), "rate"),
-            (server_job(browser, nwb, state="exploded"), "state"),
-            (server_job(browser, nwb, bytes_total="100"), "bytes_total"),
-        ]
-        for job, named in bad:
-            reply = ask(browser, sent, "server-jobs", jobs=[server_job(browser, files[1]), job])
-            assert reply["kind"] == "error" and named in reply["message"], reply
-            assert (browser.revision, browser.transfer, browser.jobs) == before
-            assert browser._tree.jobs == {}
-        assert ask(browser, sent, "server-jobs", jobs="x")["kind"] == "error"
-
-        ok = ask(browser, sent, "server-jobs", jobs=[server_job(browser, nwb)])
-        assert ok["kind"] == "server-jobs:ok"
-        assert browser._tree.row(f"f:{nwb.key}")["job"]["bytes_done"] == 10
-        assert browser.transfer["active"] is True and browser.transfer["rate"] == 5.0
-        # the server finished the file: it recorded it, the browser re-reads its state
-        cache.download(nwb.ref)
-        done = server_job(browser, nwb, state="done", bytes_done=100, finished=2.0)
-        assert ask(browser, sent, "server-jobs", jobs=[done])["kind"] == "server-jobs:ok"
-        assert browser._tree.local[nwb.key][0] == "verified"
-        # a job queued under another manifest version is not this tree's
-        other = server_job(browser, nwb, id="b" * 32, manifest="other.json", key="zzz")
-        assert ask(browser, sent, "server-jobs", jobs=[other])["kind"] == "server-jobs:ok"
-        assert "b" * 32 not in browser._book.jobs
-        # cancel from Python goes to the front end, which calls the server
-        running = server_job(browser, files[1], id="c" * 32)
-        ask(browser, sent, "server-jobs", jobs=[running])
-        sent.clear()
-        browser.cancel()
-        assert replies(sent) == [{"kind": "server-cancel", "jobs": ["c" * 32]}]
-    finally:
         browser.close()
 
 
@@ -425,11 +375,11 @@ def test_download_from_seaweedfs_records_progress(demo_release, tmp_path, sent):
             sent.clear()
             reply = ask(browser, sent, "download", rows=[session["id"]])
             assert len(reply["jobs"]) == len(files)
-            assert browser.wait(timeout=120)
+            assert set(browser.wait(timeout=120).values()) == {"verified"}
             size = sum((demo_release / f.key).stat().st_size for f in files)
-            transfers = updates(sent, "transfer")
-            done = [t["bytes_done"] for t in transfers]
-            assert done == sorted(done) and done[-1] == size == transfers[-1]["bytes_total"]
+            batches = [t["batches"][0] for t in updates(sent, "transfer") if t["batches"]]
+            done = [b["bytes_done"] for b in batches]
+            assert done == sorted(done) and done[-1] == size == batches[-1]["bytes_total"]
             # per file: the jobs the front end saw only ever grew, up to the file's size
             for f in files:
                 seen = [

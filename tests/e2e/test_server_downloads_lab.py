@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from e2e import lab as labhelpers
 from e2e.lab import (
+    assert_no_error_outputs,
     open_notebook,
     run_cell,
     screenshot,
@@ -165,3 +166,71 @@ def test_download_survives_a_kernel_restart(lab, page, proxy, s3, tmp_path):
     for f in session.files:
         assert on_disk.file_state(f.ref, verify=True) is FileState.VERIFIED, f.key
     assert sum(k in t for t in proxy.matched for k in keys) == len(keys)  # each fetched once
+
+
+def test_cancel_all_then_download_and_wait_in_server_mode(lab, page, proxy, s3, tmp_path):
+    """Issue 13.6: start downloading every behavior-only session from the page, Cancel all (one
+    request), and within 5 s nothing is queued or running and no file sits unverified under its
+    final name; then ``browser.download(...); browser.wait()`` in the same notebook, while the
+    kernel is too busy to read the page's answers, prints "verified" for every file."""
+    cache_dir = lab.caches / "cancel-all"
+    probe = VBNCache.from_s3_cache(tmp_path / "probe", endpoint_url=s3.endpoint_url)
+    catalog = build_catalog(probe)
+    behavior = {f.key for s in catalog.behavior for f in s.files}
+    two = [s.session_id for s in catalog.ecephys[:2]]
+    write_notebook(
+        lab.root,
+        "server_cancel_all.ipynb",
+        [
+            "from vbn_widgets import CacheBrowser, VBNCache\n"
+            f"cache = VBNCache.from_s3_cache({str(cache_dir)!r},\n"
+            f"                               endpoint_url={proxy.endpoint_url!r})\n"
+            "browser = CacheBrowser(cache)\n"
+            "browser",
+            f"browser.download(sessions={two!r})\n"
+            "states = browser.wait(timeout=300)\n"
+            "for key, state in sorted(states.items()):\n"
+            "    print(key.rsplit('/', 1)[-1], state)",
+        ],
+    )
+    nb = open_notebook(page, lab, "server_cancel_all.ipynb")
+    run_cell(nb, 0)
+    root = nb.locator(".vbn-cache-browser")
+    root.locator(".vbn-cb-backend").get_by_text("downloads: Jupyter server").wait_for()
+
+    proxy.close_gate()
+    nb.locator('.vbn-cb-row[data-row="g:behavior"] .vbn-cb-download').click()  # one request
+
+    def active():
+        path = quote(str(cache_dir), safe="")
+        return lab.api("GET", f"/vbn-widgets/api/downloads?cache={path}&state=queued,running")[
+            "jobs"
+        ]
+
+    wait_until(lambda: len(active()) == len(behavior), "the server to queue every file")
+    proxy.wait_held(1)
+    batch = root.locator(".vbn-cb-batch").first
+    wait_until(lambda: batch.get_attribute("data-state") in ("queued", "running"), "progress")
+    screenshot(page, "server-downloads-before-cancel-all")
+
+    root.locator(".vbn-cb-cancel-all").click()
+    proxy.open_gate()  # bytes flow again: a running transfer sees its cancel at the next chunk
+    wait_until(lambda: active() == [], "nothing queued or running on the server", timeout=5)
+    wait_until(lambda: batch.get_attribute("data-state") == "cancelled", "the page to say so")
+    assert root.locator(".vbn-cb-cancel-all").is_disabled()
+    on_disk = VBNCache.from_cache_dir(cache_dir)
+    on_disk.load_manifest(catalog.manifest_name)
+    for f in (f for s in catalog.behavior for f in s.files):
+        path = on_disk.local_path(f.ref)
+        if path.exists():  # only a verified file ever sits under its final name
+            assert on_disk.file_state(f.ref, verify=True) is FileState.VERIFIED, f.key
+    screenshot(page, "server-downloads-cancelled-all")
+
+    run_cell(nb, 1)
+    lines = nb.outputs(1).all_inner_texts()[0].strip().splitlines()
+    keys = sorted(f.key for s in catalog.ecephys[:2] for f in s.files)
+    expected = [key.rsplit("/", 1)[-1] for key in keys]
+    assert [line.split()[0] for line in lines] == expected
+    assert {line.split()[1] for line in lines} == {"verified"}
+    screenshot(page, "server-downloads-waited")
+    assert_no_error_outputs(nb)

@@ -3,6 +3,7 @@
 A kernel would build the cache and record its source (``remember_source``); here the test does
 that. The server rebuilds the cache from ``<cache>/.vbn_widgets/source.json``. NWB downloads go
 through a ``GateProxy`` so a test can hold a transfer in flight (no sleeps, no timing asserts).
+The fixtures (``s3``, ``proxy``, ``root``, ``kernel_cache``) are in this folder's conftest.
 """
 
 from __future__ import annotations
@@ -11,56 +12,16 @@ import asyncio
 import json
 
 import pytest
-from traitlets.config import Config
-from vbn_testing.gate_proxy import GateProxy
-from vbn_testing.publish import publish_release
-from vbn_testing.seaweed import SeaweedS3
 
 from vbn_widgets.data import FileState, VBNCache
+from vbn_widgets.data.job_board import read_board
+from vbn_widgets.data.jobs import FINISHED as FINISHED_STATES
 
 pytestmark = pytest.mark.s3
 
 API = ("vbn-widgets", "api")
 BUCKET = "visual-behavior-neuropixels-data"
-FINISHED = {"done", "failed", "cancelled"}
-
-
-@pytest.fixture(scope="module")
-def s3(demo_release, tmp_path_factory):
-    with SeaweedS3(base_dir=tmp_path_factory.mktemp("seaweed")) as server:
-        server.create_versioned_bucket(BUCKET)
-        publish_release(demo_release, server.admin_client(), BUCKET)
-        yield server
-
-
-@pytest.fixture
-def proxy(s3):
-    with GateProxy("127.0.0.1", s3.port, pattern=r"\.nwb(\?|$)") as gate:
-        yield gate
-
-
-@pytest.fixture
-def root(tmp_path):
-    return tmp_path / "vbn-root"
-
-
-@pytest.fixture
-def kernel_cache(root, proxy):
-    """What a notebook does: an S3 cache (via the proxy), its manifest loaded, source recorded."""
-    cache = VBNCache.from_s3_cache(root / "cache", endpoint_url=proxy.endpoint_url)
-    cache.load_latest_manifest()
-    cache.remember_source()
-    return cache
-
-
-@pytest.fixture
-def jp_server_config(root):
-    return Config(
-        {
-            "ServerApp": {"jpserver_extensions": {"vbn_widgets": True}},
-            "VBNWidgets": {"cache_roots": [str(root)], "max_workers": 2},
-        }
-    )
+FINISHED = {s.value for s in FINISHED_STATES}
 
 
 def nwb_ids(cache: VBNCache, count: int) -> list[int]:
@@ -228,6 +189,10 @@ async def test_server_stop_cancels_running_downloads(jp_fetch, jp_serverapp, ker
     await stopping
     assert queue.get(reply["jobs"][0]["id"]).state.value == "cancelled"
     assert not kernel_cache.local_path(file_id).exists()
+    # the board's last word: closed, nothing active, the job counted cancelled
+    (board,) = read_board(kernel_cache.cache_dir).boards
+    assert board.writer["closed"] and not board.live and not board.totals["active"]
+    assert board.totals["counts"]["cancelled"] == 1
     code, refused = await call(jp_fetch, "POST", "downloads", body=plan)
     assert code == 503
     assert "shutting down" in refused["message"]

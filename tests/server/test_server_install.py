@@ -116,7 +116,7 @@ def test_wheel_ships_the_enable_file_as_shared_data(wheel):
         names = set(zf.namelist())
     # listed in RECORD, so an uninstall removes the installed copy again
     assert inside in {row[0] for row in csv.reader(io.StringIO(record)) if row}
-    for module in ("__init__", "config", "handlers", "manager"):
+    for module in ("__init__", "config", "handlers", "manager", "validate"):
         assert f"vbn_widgets/server/{module}.py" in names
 
 

@@ -1,47 +1,67 @@
-"""Download jobs: planning them, their states and snapshots, the rate estimate, and what kind of
-failure ended them."""
+"""The job vocabulary: the one definition of download jobs, batches and file operations.
+
+Everything that speaks about jobs (the ``DownloadQueue``, the Jupyter server's REST API, the job
+board, the cache browser and its JS mirror in ``js/src/cache_browser/``) takes its words from
+here; ``vocabulary()`` is the same as JSON, which a parity test compares with the JS.
+Standard library only, so that anything may import it cheaply.
+
+- Job states: ``queued`` -> ``running`` -> ``done | failed | cancelled``; a queued job may be
+  cancelled without ever running. A finished job never changes again.
+- Error kinds say why a job failed (``classify`` in ``job_runtime`` picks one).
+- Ids (job, batch, operation) are 32 lowercase hex characters (``uuid4().hex``).
+- A batch is one enqueue request. ``files`` counts its distinct files; those already verified at
+  enqueue time get no job (``verified``); every other file is a member job, counted in
+  ``counts`` by its current state. A file already queued or running when a later batch asks for
+  it is the *same* job, a member of both batches: it counts fully in each batch, and batches are
+  never added together (the board's ``totals`` count each job once). ``bytes_done`` is the sum
+  over member jobs of the most bytes each has had on disk, so it never goes backwards;
+  ``bytes_total`` sums the sizes known so far (``sized`` jobs) and only grows.
+- Field types use a small language the JS mirror shares: ``string``, ``integer``, ``number``,
+  ``boolean``, ``id``, ``job_state``, ``error_kind``, ``ref`` (a table name or a file id),
+  ``counts`` (an object: job state -> integer), ``operation_kind``, ``operation_state``,
+  ``file_result``, optionally ``|null``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import errno
-import numbers
-import threading
-import time
-import uuid
-from collections.abc import Iterable
+import math
+import re
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
-
-from tqdm.std import EMA
-
-from .errors import (
-    AccessDeniedError,
-    DownloadError,
-    HashMismatchError,
-    ManifestError,
-    ReadOnlyCacheError,
-)
-from .manifest import is_manifest_name
-from .sources import TransientSourceError
-
-if TYPE_CHECKING:
-    from .cache import VBNCache
-    from .manifest import FileEntry, Manifest
+from typing import Any, Literal
 
 __all__ = [
+    "ACTIVE",
+    "BATCH_FIELDS",
+    "ERROR_KINDS",
+    "FILE_RESULTS",
     "FINISHED",
+    "ID_PATTERN",
+    "JOB_FIELDS",
+    "OPERATION_FIELDS",
+    "OPERATION_KINDS",
+    "OPERATION_STATES",
+    "BatchSnapshot",
     "ErrorKind",
     "JobSnapshot",
     "JobState",
-    "RateMeter",
-    "classify",
-    "plan_jobs",
+    "check_job",
+    "is_id",
+    "vocabulary",
 ]
 
+VOCABULARY_VERSION = 1
+
 ErrorKind = Literal["network", "access-denied", "hash-mismatch", "disk-full", "read-only", "other"]
+ERROR_KINDS: tuple[ErrorKind, ...] = (
+    "network",
+    "access-denied",
+    "hash-mismatch",
+    "disk-full",
+    "read-only",
+    "other",
+)
 
 
 class JobState(str, Enum):
@@ -55,14 +75,155 @@ class JobState(str, Enum):
         return self.value
 
 
+JOB_STATES = tuple(s.value for s in JobState)
+ACTIVE = frozenset({JobState.QUEUED, JobState.RUNNING})
 FINISHED = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELLED})
+
+ID_PATTERN = r"^[0-9a-f]{32}$"
+_ID = re.compile(ID_PATTERN)
+
+# Verify and delete of many files run as one operation each (see ``file_ops``).
+OPERATION_KINDS = ("verify", "delete")
+OPERATION_STATES = ("running", "done", "cancelled")
+# What an operation found or did for one file. verified/corrupt/missing/partial are the file
+# states of a verify; deleted/absent of a delete; downloading: skipped, a job of it is active;
+# refused: its path lies outside the cache folder; error: see the result's message.
+FILE_RESULTS = (
+    "verified",
+    "corrupt",
+    "missing",
+    "partial",
+    "deleted",
+    "absent",
+    "downloading",
+    "refused",
+    "error",
+)
+
+JOB_FIELDS: dict[str, str] = {
+    "id": "id",
+    "batch": "id",  # the batch that created the job
+    "cache_dir": "string",
+    "manifest": "string",
+    "ref": "ref",
+    "key": "string",
+    "path": "string",
+    "state": "job_state",
+    "bytes_done": "integer",
+    "bytes_total": "integer|null",  # null until the transfer starts
+    "rate": "number|null",  # bytes/s, smoothed
+    "eta_s": "number|null",
+    "error": "string|null",
+    "error_kind": "error_kind|null",
+    "submitted": "number",  # unix time
+    "finished": "number|null",
+}
+
+BATCH_FIELDS: dict[str, str] = {
+    "id": "id",
+    "cache_dir": "string",
+    "manifest": "string",
+    "submitted": "number",
+    "finished": "number|null",  # when the last member job finished; null while any is active
+    "files": "integer",
+    "verified": "integer",
+    "counts": "counts",
+    "bytes_done": "integer",
+    "bytes_total": "integer",
+    "sized": "integer",
+    "active": "boolean",
+}
+
+OPERATION_FIELDS: dict[str, str] = {
+    "id": "id",
+    "kind": "operation_kind",
+    "cache_dir": "string",
+    "manifest": "string",
+    "state": "operation_state",
+    "files": "integer",
+    "files_done": "integer",
+    "results": "counts",  # file result -> how many files so far
+    "submitted": "number",
+    "finished": "number|null",
+}
+
+
+def vocabulary() -> dict[str, Any]:
+    """The whole vocabulary as JSON (what ``GET vbn-widgets/api/vocabulary`` answers)."""
+    return {
+        "version": VOCABULARY_VERSION,
+        "job_states": list(JOB_STATES),
+        "active_states": [s.value for s in JobState if s in ACTIVE],
+        "finished_states": [s.value for s in JobState if s in FINISHED],
+        "error_kinds": list(ERROR_KINDS),
+        "id_pattern": ID_PATTERN,
+        "job_fields": dict(JOB_FIELDS),
+        "batch_fields": dict(BATCH_FIELDS),
+        "operation_kinds": list(OPERATION_KINDS),
+        "operation_states": list(OPERATION_STATES),
+        "operation_fields": dict(OPERATION_FIELDS),
+        "file_results": list(FILE_RESULTS),
+    }
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, str) and _ID.match(value) is not None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _counts_ok(value: object, names: tuple[str, ...]) -> bool:
+    return isinstance(value, dict) and all(
+        k in names and _is_int(v) and v >= 0 for k, v in value.items()
+    )
+
+
+_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: _is_int(v) and v >= 0,
+    "number": lambda v: (
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    ),
+    "boolean": lambda v: isinstance(v, bool),
+    "id": is_id,
+    "job_state": lambda v: v in JOB_STATES,
+    "error_kind": lambda v: v in ERROR_KINDS,
+    "ref": lambda v: isinstance(v, str) or (_is_int(v) and v >= 0),
+    "counts": lambda v: _counts_ok(v, JOB_STATES + FILE_RESULTS),
+    "operation_kind": lambda v: v in OPERATION_KINDS,
+    "operation_state": lambda v: v in OPERATION_STATES,
+    "file_result": lambda v: v in FILE_RESULTS,
+}
+
+
+def check_fields(value: object, fields: dict[str, str], where: str) -> dict:
+    """``value`` if it is an object with every field of ``fields`` of its type (extra fields are
+    allowed: later versions may add some); a ValueError naming ``where`` and the field otherwise."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be an object, got {type(value).__name__}")
+    for name, kind in fields.items():
+        base, _, nullable = kind.partition("|")
+        item = value.get(name)
+        if item is None and nullable and name in value:
+            continue
+        if name not in value or not _CHECKS[base](item):
+            raise ValueError(f"{where}.{name} must be {kind}, got {item!r:.60}")
+    return value
+
+
+def check_job(value: object, where: str = "job") -> dict:
+    """A job JSON (``JobSnapshot.to_json()``) from untrusted input, checked field by field."""
+    return check_fields(value, JOB_FIELDS, where)
 
 
 @dataclass(frozen=True)
 class JobSnapshot:
-    """One job at one moment. ``rate`` is bytes/s (smoothed), None until measurable."""
+    """One job at one moment (the fields of ``JOB_FIELDS``)."""
 
     id: str
+    batch: str
     cache_dir: str
     manifest: str
     ref: str | int
@@ -79,164 +240,29 @@ class JobSnapshot:
     finished: float | None
 
     def to_json(self) -> dict:
-        data = dataclasses.asdict(self)
+        data = {name: getattr(self, name) for name in JOB_FIELDS}  # all plain values: no copy
         data["state"] = self.state.value
         return data
 
 
-class RateMeter:
-    """Bytes per second the way tqdm estimates it: ``EMA(bytes) / EMA(seconds)``, each EMA fed
-    one step per ``interval`` (tqdm's ``mininterval``), with tqdm's own ``tqdm.std.EMA``."""
+@dataclass(frozen=True)
+class BatchSnapshot:
+    """One batch at one moment (the fields of ``BATCH_FIELDS``)."""
 
-    def __init__(self, smoothing: float = 0.3, interval: float = 0.1) -> None:
-        self.smoothing = smoothing
-        self.interval = interval
-        self.rate: float | None = None
-        self._mark: tuple[float, int] | None = None
-        self._dn = EMA(smoothing)
-        self._dt = EMA(smoothing)
+    id: str
+    cache_dir: str
+    manifest: str
+    submitted: float
+    finished: float | None
+    files: int
+    verified: int
+    counts: dict[str, int]
+    bytes_done: int
+    bytes_total: int
+    sized: int
+    active: bool
 
-    def update(self, done: int, now: float) -> float | None:
-        """Record ``done`` bytes at monotonic time ``now``; returns the current rate."""
-        if self._mark is None or done < self._mark[1]:  # first report, or restarted from zero
-            self.rate, self._dn, self._dt = None, EMA(self.smoothing), EMA(self.smoothing)
-            self._mark = (now, done)
-            return None
-        start, before = self._mark
-        if now - start >= self.interval:
-            self._dn(done - before)
-            self._dt(now - start)
-            self._mark = (now, done)
-            self.rate = self._dn() / self._dt()
-        return self.rate
-
-
-def _causes(err: BaseException) -> Iterable[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = err
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def classify(err: BaseException) -> tuple[ErrorKind, str]:
-    """What kind of failure ``err`` is (looking through its causes) and the message to show."""
-    chain = list(_causes(err))
-    message = str(err) or type(err).__name__
-
-    def has(*types: type[BaseException]) -> bool:
-        return any(isinstance(e, types) for e in chain)
-
-    if has(ReadOnlyCacheError):
-        return "read-only", message
-    if has(HashMismatchError):
-        return "hash-mismatch", message
-    if has(AccessDeniedError):
-        return "access-denied", message
-    full = [e for e in chain if isinstance(e, OSError) and e.errno in {errno.ENOSPC, errno.EDQUOT}]
-    if full:
-        where = f" writing {full[0].filename}" if full[0].filename else ""
-        return "disk-full", f"disk full{where}: {full[0].strerror or message}"
-    if has(TransientSourceError, ConnectionError, TimeoutError):
-        return "network", message
-    return "other", message
-
-
-class Job:
-    def __init__(self, cache: VBNCache, manifest: Manifest, entry: FileEntry, ref, path: Path):
-        self.id = uuid.uuid4().hex
-        self.cache, self.manifest, self.entry, self.ref, self.path = (
-            cache,
-            manifest,
-            entry,
-            ref,
-            path,
-        )
-        self.cancel = threading.Event()
-        self.state = JobState.QUEUED
-        self.settled = False  # finished and told to subscribers: what wait() waits for
-        self.bytes_done, self.bytes_total = 0, None
-        self.meter = RateMeter()
-        self.error: str | None = None
-        self.error_kind: ErrorKind | None = None
-        self.submitted, self.finished = time.time(), None
-        self.last_emit = 0.0
-
-    def snapshot(self) -> JobSnapshot:
-        rate = self.meter.rate
-        total = self.bytes_total
-        eta = None
-        if self.state is JobState.DONE:
-            eta = 0.0
-        elif rate and total is not None and self.state is JobState.RUNNING:
-            eta = max(total - self.bytes_done, 0) / rate
-        return JobSnapshot(
-            id=self.id,
-            cache_dir=str(self.cache.cache_dir),
-            manifest=self.manifest.name,
-            ref=self.ref,
-            key=self.entry.key,
-            path=str(self.path),
-            state=self.state,
-            bytes_done=self.bytes_done,
-            bytes_total=total,
-            rate=rate,
-            eta_s=eta,
-            error=self.error,
-            error_kind=self.error_kind,
-            submitted=self.submitted,
-            finished=self.finished,
-        )
-
-
-def _norm_ref(ref: object) -> str | int:
-    if isinstance(ref, str):
-        return ref
-    if isinstance(ref, numbers.Integral) and not isinstance(ref, bool):
-        return int(ref)
-    raise ManifestError(f"{ref!r} names no file: use a table name or an integer file_id")
-
-
-def _manifest(cache: VBNCache, name: str | None) -> Manifest:
-    if name is None or name == cache.current_manifest():
-        return cache.manifest
-    if not isinstance(name, str) or not is_manifest_name(name):
-        raise ManifestError(f"{name!r:.120} is not a manifest file name")
-    try:
-        return cache._read_manifest(name)
-    except DownloadError as err:
-        raise ManifestError(f"{name} cannot be read: {err}") from None
-
-
-def plan_jobs(
-    cache: VBNCache, refs: Iterable[str | int], manifest_name: str | None
-) -> tuple[Manifest, list[tuple]]:
-    """(manifest, [(ref, entry, final path)]) for every ref; all or none: an error names every
-    bad ref, and a read-only cache refuses."""
-    if isinstance(refs, (str, bytes)):
-        raise TypeError(f"refs must be a list of table names or file_ids, not {refs!r:.80}")
-    refs = list(refs)
-    if cache.read_only:
-        mode = "static" if cache.static else "local-only"
-        raise ReadOnlyCacheError(
-            f"the {mode} cache {cache.cache_dir} never downloads; "
-            f"{len(refs)} file(s) not queued: {refs[:5]!r:.200}"
-        )
-    manifest = _manifest(cache, manifest_name)
-    plans, bad = [], []
-    for given in refs:
-        try:
-            ref = _norm_ref(given)
-            entry = cache._entry(ref, manifest)
-        except ManifestError as err:
-            bad.append((given, str(err)))
-            continue
-        plans.append((ref, entry, cache.layout.local_path(manifest, entry)))
-    if bad:
-        names = ", ".join(repr(r) for r, _ in bad[:10]) + (", ..." if len(bad) > 10 else "")
-        raise ManifestError(
-            f"nothing queued: {len(bad)} of {len(refs)} file(s) are not in {manifest.name}: "
-            f"{names} ({bad[0][1]})"
-        )
-    return manifest, plans
+    def to_json(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["counts"] = dict(self.counts)
+        return data

@@ -1,69 +1,34 @@
 """The download manager that lives in the Jupyter server: one ``DownloadQueue`` for every notebook.
 
-Every method that touches the disk or the data layer blocks: the handlers call them off the event
-loop. The data layer (pandas, boto3) is imported on first use, not when the server starts.
+Every method that touches the disk or the data layer blocks: the handlers call them on the
+manager's own threads (``executor``), never on the event loop. The data layer (pandas, boto3) is
+imported on first use, not when the server starts. Two walls keep it inside
+``VBNWidgets.cache_roots``: every cache folder a request names is resolved and checked, and every
+file path the cache computes from a manifest is resolved and checked again (``guard``) before a
+byte is written or deleted, whatever the data layer itself checks.
 """
 
 from __future__ import annotations
 
-import re
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from . import validate
+from .validate import ApiError, bad
 
 if TYPE_CHECKING:
     from vbn_widgets.data import VBNCache
     from vbn_widgets.data.transfers import DownloadQueue
 
-MAX_PATH = 4096
-MAX_FILES = 5000
-MAX_NAME = 255
-JOB_ID = re.compile(r"[0-9a-f]{32}")
-TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 SHUTDOWN_WAIT = 10.0
+API_VERSION = 2  # 2: batches, bulk cancel, file operations, the job board
+HANDLER_THREADS = 4
 _CACHES = 32  # built caches kept, keyed by folder, manifest and recorded source
-
-
-class ApiError(Exception):
-    """A refused request: ``status`` is the HTTP status, the message says what and why."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def bad(message: str) -> ApiError:
-    return ApiError(400, message)
-
-
-def check_job_id(job_id: object) -> str:
-    if not isinstance(job_id, str) or not JOB_ID.fullmatch(job_id):
-        raise bad(f"job id must be 32 lowercase hex characters, got {str(job_id)[:40]!r}")
-    return job_id
-
-
-def check_refs(files: object, field: str = "files") -> list[str | int]:
-    """1..5000 refs, each a table name or a non-negative file id (digit strings become ints)."""
-    if not isinstance(files, list) or not 1 <= len(files) <= MAX_FILES:
-        raise bad(f"{field} must be a list of 1 to {MAX_FILES} table names or file ids")
-    refs: list[str | int] = []
-    for i, ref in enumerate(files):
-        if isinstance(ref, bool) or not isinstance(ref, (str, int)):
-            raise bad(f"{field}[{i}] must be a table name or a file id, got {type(ref).__name__}")
-        if isinstance(ref, int):
-            if ref < 0:
-                raise bad(f"{field}[{i}] must be a file id >= 0, got {ref}")
-            refs.append(ref)
-        elif ref.isascii() and ref.isdigit() and len(ref) <= 20:
-            refs.append(int(ref))
-        elif len(ref) <= MAX_NAME and TABLE_NAME.fullmatch(ref):
-            refs.append(ref)
-        else:
-            raise bad(f"{field}[{i}] must be a table name or a file id, got {ref[:80]!r}")
-    return refs
 
 
 class DownloadManager:
@@ -80,6 +45,7 @@ class DownloadManager:
     def __init__(self, roots: Sequence[str | Path], max_workers: int = 2) -> None:
         self.roots = tuple(Path(r).resolve() for r in roots)
         self.max_workers = max_workers
+        self.executor = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="vbn-api")
         self._lock = threading.Lock()
         self._queue: DownloadQueue | None = None
         self._caches: OrderedDict[tuple[str, bytes], VBNCache] = OrderedDict()
@@ -87,31 +53,55 @@ class DownloadManager:
         self.closing = threading.Event()  # set once shutdown() has cancelled every job
 
     # paths
+    def _inside_roots(self, path: Path) -> bool:
+        return any(path.is_relative_to(root) for root in self.roots)
+
     def resolve(self, raw: object, field: str) -> Path:
         """``raw`` resolved ('..' and symlinks); 403 unless it is inside a configured root."""
-        if not isinstance(raw, str) or not raw:
-            raise bad(f"{field} must be a non-empty string")
-        if len(raw) > MAX_PATH:
-            raise bad(f"{field} is longer than {MAX_PATH} characters")
-        if "\x00" in raw:
-            raise bad(f"{field} contains a NUL character")
-        path = Path(raw)
-        if not path.is_absolute():
-            raise bad(f"{field} must be an absolute path, got {raw!r}")
+        text = validate.path_text(raw, field)
         try:
-            resolved = path.resolve()
+            resolved = Path(text).resolve()
         except (OSError, RuntimeError) as err:  # a symlink loop
-            raise bad(f"{field}: cannot resolve {raw!r}: {err}") from None
-        if not any(resolved.is_relative_to(root) for root in self.roots):
+            raise bad(f"{field}: cannot resolve {text!r}: {err}") from None
+        if not self._inside_roots(resolved):
             roots = ", ".join(str(r) for r in self.roots) or "none configured"
-            raise ApiError(403, f"{raw} is outside the cache folders this server may use ({roots})")
+            raise ApiError(
+                403, f"{text} is outside the cache folders this server may use ({roots})"
+            )
         return resolved
 
     def cache_dir(self, raw: object, field: str) -> Path:
         path = self.resolve(raw, field)
-        if not path.is_dir():
+        try:
+            is_dir = path.is_dir()
+        except OSError as err:
+            raise bad(f"{field}: cannot read {raw}: {err.strerror or err}") from None
+        if not is_dir:
             raise ApiError(404, f"{field}: {raw} is not a directory")
         return path
+
+    def guard(self, cache_dir: Path, verb: str = "written"):
+        """The second wall: a check of each file path a manifest leads to (``DownloadQueue``'s
+        ``guard``); refuses the whole request, naming the key, when one resolves outside."""
+
+        inside = [str(cache_dir)]
+        inside += [str(r) for r in self.roots if cache_dir.is_relative_to(r)]
+        resolver = _Resolver()
+
+        def check(final: Path, entry: Any) -> None:
+            try:
+                real = resolver.real(str(final))
+            except (OSError, ValueError) as err:
+                raise bad(f"files: {entry.key}: cannot resolve {final}: {err}") from None
+            # inside the cache folder, and (whatever the cache folder resolves to) in a root
+            if not all(real == top or real.startswith(top.rstrip("/") + "/") for top in inside):
+                raise ApiError(
+                    403,
+                    f"files: {entry.key} would be {verb} at {real}, outside the cache folder "
+                    f"{cache_dir}; the manifest is refused and nothing was done",
+                )
+
+        return check
 
     # requests
     def status(self) -> dict[str, Any]:
@@ -119,6 +109,7 @@ class DownloadManager:
 
         return {
             "version": __version__,
+            "api": API_VERSION,
             "cache_roots": [str(r) for r in self.roots],
             "max_workers": self.max_workers,
         }
@@ -137,47 +128,104 @@ class DownloadManager:
             "jobs": self.jobs(path),
         }
 
-    def enqueue(self, cache: object, manifest: object, files: object) -> list[dict[str, Any]]:
-        path = self.cache_dir(cache, "cache")
-        refs = check_refs(files)
-        name = self._manifest_on_disk(path, manifest)
-        built = self._build(path)
-        from vbn_widgets.data import ManifestError, VBNDataError
+    def _target(self, body: dict[str, Any]) -> tuple[Path, VBNCache, list, str]:
+        path = self.cache_dir(body["cache"], "cache")
+        refs = validate.refs(body["files"])
+        name = self._manifest_on_disk(path, body["manifest"])
+        return path, self._build(path), refs, name
 
+    def enqueue(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One batch; answers it with every job and verified file, or (``"answer": "batch"``)
+        with the batch alone, which for 4,300 files is 300 bytes instead of 3 MB."""
+        validate.fields(body, ("cache", "manifest", "files"), ("answer",))
+        brief = validate.brief_answer(body.get("answer", validate.ANSWERS[0]))
+        path, built, refs, name = self._target(body)
         queue = self.queue()
-        try:
+        with self._data_errors():
             # The job keeps this manifest; the cache's current one (the kernel's) is left alone.
-            jobs = queue.submit_many(built, refs, manifest=name)
-        except ManifestError as err:
-            raise bad(f"files: {err}") from None
-        except VBNDataError as err:  # a read-only (source-less) cache
-            raise bad(f"cache: {err}") from None
-        except RuntimeError as err:  # the queue shut down meanwhile
-            raise ApiError(503, f"the download manager is shutting down ({err})") from None
-        return [job.to_json() for job in jobs]
+            batch, jobs, verified = queue.enqueue(
+                built, refs, manifest=name, guard=self.guard(path)
+            )
+        if brief:
+            return {"batch": batch.to_json()}
+        return {
+            "batch": batch.to_json(),
+            "jobs": [job.to_json() for job in jobs],
+            "verified": verified,
+        }
 
-    def jobs(self, raw: object | Path) -> list[dict[str, Any]]:
+    def jobs(
+        self, raw: object | Path, batch: str | None = None, states: str | None = None
+    ) -> list[dict[str, Any]]:
         path = raw if isinstance(raw, Path) else self.resolve(raw, "cache")
+        batch = None if batch is None else validate.job_id(batch, "batch")
+        from vbn_widgets.data.jobs import JOB_STATES
+
+        wanted = validate.states(states, JOB_STATES)
         if self._queue is None:
             return []
-        return [job.to_json() for job in self._queue.jobs(str(path))]
+        with self._not_found():
+            return [j.to_json() for j in self._queue.jobs(path, batch=batch, states=wanted)]
 
-    def job(self, job_id: str) -> dict[str, Any]:
-        return self._by_id(job_id, cancel=False)
+    def job(self, job_id: str, *, cancel: bool = False) -> dict[str, Any]:
+        validate.job_id(job_id)
+        with self._not_found():
+            queue = self._existing_queue(f"no download job {job_id}")
+            return (queue.cancel(job_id) if cancel else queue.get(job_id)).to_json()
 
-    def cancel(self, job_id: str) -> dict[str, Any]:
-        return self._by_id(job_id, cancel=True)
-
-    def _by_id(self, job_id: str, *, cancel: bool) -> dict[str, Any]:
-        check_job_id(job_id)
+    def cancel_many(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Cancel every job of a cache folder, of one batch, or the listed ones; one answer."""
+        validate.fields(body, ("cache",), ("jobs", "batch"))
+        path = self.resolve(body["cache"], "cache")
+        if "jobs" in body and "batch" in body:
+            raise bad("give either jobs or batch, not both")
         queue = self._queue
-        try:
-            if queue is None:
-                raise KeyError(job_id)
-            job = queue.cancel(job_id) if cancel else queue.get(job_id)
-        except KeyError:
-            raise ApiError(404, f"no download job {job_id}") from None
-        return job.to_json()
+        if "batch" in body:
+            batch = validate.job_id(body["batch"], "batch")
+            with self._not_found():
+                ids = self._existing_queue(f"no batch {batch}").batch_job_ids(batch)
+        elif "jobs" in body:
+            ids = validate.id_list(body["jobs"], "jobs")
+        else:
+            ids = None
+        if queue is None:
+            return {"cancelled": 0, "finished": 0, "unknown": ids or []}
+        if ids is None:
+            from vbn_widgets.data.jobs import ACTIVE
+
+            ids = [j.id for j in queue.jobs(path, states=[s.value for s in ACTIVE])]
+        return queue.cancel_many(ids, cache_dir=path)
+
+    def batches(self, raw: object) -> list[dict[str, Any]]:
+        path = self.resolve(raw, "cache")
+        queue = self._queue
+        return [] if queue is None else [b.to_json() for b in queue.batches(path)]
+
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        validate.job_id(batch_id, "batch id")
+        with self._not_found():
+            queue = self._existing_queue(f"no batch {batch_id}")
+            return {**queue.batch(batch_id).to_json(), "jobs": queue.batch_job_ids(batch_id)}
+
+    def start_operation(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        validate.fields(body, ("cache", "manifest", "files"), ("wait",))
+        if "wait" in body:
+            validate.wait_seconds(body["wait"])
+        path, built, refs, name = self._target(body)
+        queue = self.queue()
+        start = queue.verify_many if kind == "verify" else queue.delete_many
+        verb = "read" if kind == "verify" else "deleted"
+        with self._data_errors():
+            return start(built, refs, manifest=name, guard=self.guard(path, verb))
+
+    def operation(self, op_id: str, *, cancel: bool = False) -> dict[str, Any]:
+        validate.job_id(op_id, "operation id")
+        with self._not_found():
+            queue = self._existing_queue(f"no file operation {op_id}")
+            return queue.cancel_operation(op_id) if cancel else queue.operation(op_id)
+
+    def operation_ended(self, op_id: str) -> bool:
+        return self._queue is not None and self._queue.wait_operation(op_id, 0)
 
     # plumbing
     def queue(self) -> DownloadQueue:
@@ -187,8 +235,24 @@ class DownloadManager:
             if self._queue is None:
                 from vbn_widgets.data.transfers import DownloadQueue
 
-                self._queue = DownloadQueue(max_workers=self.max_workers)
+                self._queue = DownloadQueue(max_workers=self.max_workers, board="server")
             return self._queue
+
+    def _existing_queue(self, missing: str) -> DownloadQueue:
+        if self._queue is None:
+            raise KeyError(missing)
+        return self._queue
+
+    def _not_found(self):
+        return _Mapped({KeyError: 404})
+
+    def _data_errors(self):
+        from vbn_widgets.data import ManifestError, ReadOnlyCacheError, VBNDataError
+
+        return _Mapped(
+            {ManifestError: ("files", 400), ReadOnlyCacheError: ("cache", 400)},
+            {VBNDataError: ("cache", 400), RuntimeError: (None, 503)},
+        )
 
     def _build(self, path: Path) -> VBNCache:
         """The cache over ``path`` as its kernel recorded it (source.json), memoised."""
@@ -211,7 +275,7 @@ class DownloadManager:
         except VBNDataError as err:
             raise bad(f"cache: {err}") from None
         with self._lock:
-            self._caches[key] = cache
+            cache = self._caches.setdefault(key, cache)
             while len(self._caches) > _CACHES:
                 self._caches.popitem(last=False)
         return cache
@@ -221,14 +285,13 @@ class DownloadManager:
         from vbn_widgets.data.layout import CacheLayout
         from vbn_widgets.data.manifest import is_manifest_name
 
-        if not isinstance(manifest, str) or not manifest:
-            raise bad("manifest must be a manifest file name")
-        if len(manifest) > MAX_NAME or not is_manifest_name(manifest):
-            raise bad(f"manifest: {manifest[:80]!r} is not a manifest file name")
+        name = validate.manifest_name(manifest)
+        if not is_manifest_name(name):
+            raise bad(f"manifest: {name[:80]!r} is not a manifest file name")
         on_disk = CacheLayout(path).downloaded_manifests()
-        if manifest not in on_disk:
-            raise bad(f"manifest: {manifest} is not in {path} (on disk: {on_disk or 'none'})")
-        return manifest
+        if name not in on_disk:
+            raise bad(f"manifest: {name} is not in {path} (on disk: {on_disk or 'none'})")
+        return name
 
     def shutdown(self, timeout: float = SHUTDOWN_WAIT) -> None:
         """Refuse new jobs, cancel every job, and wait up to ``timeout`` s for the workers.
@@ -247,3 +310,60 @@ class DownloadManager:
         if queue is not None:
             queue.shutdown(cancel=True, wait=False)
             queue.wait(timeout=timeout)
+            queue.close_board()  # what the jobs ended as, for the kernels still reading it
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class _Resolver:
+    """``os.path.realpath`` of many files in shared folders: each folder is resolved once, so a
+    request for 4,300 files costs about one ``lstat`` per file and per new folder."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, str] = {}
+
+    def real(self, path: str) -> str:
+        head, name = os.path.split(path)
+        return self._step(self._dir(head), name)
+
+    def _dir(self, folder: str) -> str:
+        known = self._dirs.get(folder)
+        if known is None:
+            head, name = os.path.split(folder)
+            known = folder if head == folder else self._step(self._dir(head), name)
+            self._dirs[folder] = known
+        return known
+
+    @staticmethod
+    def _step(base: str, name: str) -> str:
+        """``base`` (already real) joined with one more name, resolved."""
+        if name in {"", "."}:
+            return base
+        # strings and os.path, not pathlib: this runs once per file of a 4,300-file request
+        if name == "..":
+            return os.path.dirname(base)  # noqa: PTH120
+        full = os.path.join(base, name)  # noqa: PTH118
+        return os.path.realpath(full) if os.path.islink(full) else full  # noqa: PTH114
+
+
+class _Mapped:
+    """Turns data-layer exceptions into ApiErrors: {type: status} or {type: (field, status)}."""
+
+    def __init__(self, *tables: dict) -> None:
+        self.tables = tables
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, err, _tb) -> bool:
+        if err is None or isinstance(err, ApiError):
+            return False
+        for table in self.tables:
+            for exc_type, how in table.items():
+                if isinstance(err, exc_type):
+                    field, status = how if isinstance(how, tuple) else (None, how)
+                    message = str(err.args[0]) if isinstance(err, KeyError) else str(err)
+                    prefix = f"{field}: " if field else ""
+                    if status == 503 and "operations are running" in message:
+                        status = 429
+                    raise ApiError(status, prefix + message) from None
+        return False

@@ -1,9 +1,10 @@
 // CacheBrowser front end: manifest versions, a virtualized tree of the release's files with their
 // size, state and download progress, and the controls that act on them. Traits are read-only
-// here; every action is a request (lib/envelope.js) that Python validates. When the Jupyter
-// server's download manager can reach this cache, downloads go through it (lib/server_api.js).
+// here; every action is a request (lib/envelope.js) that calls the Python method of the same
+// name. When the Jupyter server's download manager can reach this cache, the kernel asks this
+// page to start and cancel downloads there (cache_server.js); progress comes through the kernel.
 /** @import { AnyModel, RenderProps } from "@anywidget/types" */
-/** @import { Backend, CacheRow, Comparison, JobInfo, Plan, Preview, SourceInfo, Totals, Transfer, VersionInfo } from "./cache_tree.js" */
+/** @import { Backend, CacheRow, Comparison, JobInfo, Preview, SourceInfo, TaskInfo, Totals, Transfer, VersionInfo } from "./shapes.js" */
 /**
  * Synced state; mirrors the sync=True traits of vbn_widgets.cache_browser.CacheBrowser.
  * @typedef {object} Model
@@ -18,6 +19,7 @@
  * @property {JobInfo[]} jobs
  * @property {Comparison | null} comparison
  * @property {Preview | null} preview_summary
+ * @property {TaskInfo | null} task
  * @property {Backend} backend
  * @property {string} error
  * @property {number} row_height
@@ -27,8 +29,8 @@
 import "../lib/controls.css";
 import "./cache_browser.css";
 import { createServerLink } from "./cache_server.js";
-import { backendText, createRowPages, previewText, selectionText, totalsText, transferText } from "./cache_tree.js";
-import { fillComparison, fillVersions, rowElement, skeleton, updateRow } from "./cache_view.js";
+import { backendText, createRowPages, formatCount, previewText, selectionText, taskText, totalsText } from "./cache_tree.js";
+import { fillBatches, fillComparison, fillVersions, rowElement, skeleton, updateRow } from "./cache_view.js";
 import { closestIn, createTeardown } from "../lib/dom.js";
 import { createEnvelope } from "../lib/envelope.js";
 import { detectServer } from "./server_api.js";
@@ -54,7 +56,7 @@ function render({ model, el }) {
   let server = null;
   let serverNote = "";
   let localError = "";
-  /** @type {string | null} */
+  /** @type {string | null} row id (or "selection") waiting for a second click to delete */
   let confirmDelete = null;
   let disposed = false;
 
@@ -71,10 +73,13 @@ function render({ model, el }) {
     localError = message;
     renderError();
   };
-  /** Fire a request; a refusal shows through the `error` trait, a timeout locally. */
+  /** Fire a request; a refusal shows through the `error` trait, a timeout here until the next reply. */
   const send = (/** @type {string} */ kind, /** @type {Record<string, unknown>} */ fields = {}) =>
     env.request(kind, fields).then(
-      (reply) => reply.content,
+      (reply) => {
+        if (localError) showLocalError("");
+        return reply.content;
+      },
       (/** @type {any} */ err) => {
         if (err?.code === "timeout") showLocalError(err.message);
         return null;
@@ -118,8 +123,7 @@ function render({ model, el }) {
     ui.backend.dataset.backend = model.get("backend");
     ui.backend.title = serverNote;
     el.classList.toggle("vbn-cb-read-only", readOnly());
-    ui.download.hidden = readOnly();
-    ui.cancelAll.hidden = readOnly();
+    for (const b of [ui.download, ui.remove, ui.cancelAll]) b.hidden = readOnly();
     el.style.setProperty("--vbn-cb-row-height", `${rowHeight()}px`);
   }
   function renderVersions() {
@@ -136,14 +140,26 @@ function render({ model, el }) {
     const totals = model.get("totals");
     ui.totals.textContent = totalsText(totals);
     ui.selection.textContent = selectionText(totals);
+    const selected = totals?.selected_files ?? 0;
+    ui.checkAll.checked = !!selected && selected === totals?.files;
+    ui.checkAll.indeterminate = !!selected && selected !== totals?.files;
     ui.download.disabled = !totals?.to_download_files;
+    ui.verify.disabled = ui.remove.disabled = ui.clearSelection.disabled = !selected;
+    if (confirmDelete === "selection" && !selected) confirmDelete = null;
+    ui.remove.textContent = confirmDelete === "selection" ? `Confirm: delete ${formatCount(selected)} files` : "Delete selection";
   }
   function renderTransfer() {
-    const t = model.get("transfer");
-    ui.totalProgress.max = Math.max(1, t?.bytes_total ?? 0);
-    ui.totalProgress.value = Math.min(ui.totalProgress.max, t?.bytes_done ?? 0);
-    ui.transfer.textContent = transferText(t);
-    ui.cancelAll.disabled = !t?.active;
+    const transfer = model.get("transfer");
+    fillBatches(ui.batches, transfer?.batches ?? []);
+    ui.cancelAll.disabled = !transfer?.active;
+  }
+  function renderTask() {
+    const task = model.get("task");
+    ui.task.hidden = !task;
+    ui.task.textContent = taskText(task);
+    ui.task.dataset.kind = task?.kind ?? "";
+    ui.task.dataset.active = String(!!task?.active);
+    ui.task.dataset.corrupt = String(!!task?.results?.corrupt);
   }
   function renderPreview() {
     const preview = model.get("preview_summary");
@@ -154,23 +170,12 @@ function render({ model, el }) {
     ui.error.textContent = model.get("error") || localError;
     ui.error.hidden = !ui.error.textContent;
   }
-
-  /** Active job ids of a row (a session row's aggregate lists them in `ids`). */
-  const jobIds = (/** @type {CacheRow | undefined} */ row) => (row?.job ? (row.job.ids ?? (row.job.id ? [row.job.id] : [])) : []);
-  const rowAt = (/** @type {HTMLElement} */ rowEl) => {
-    for (const [i, node] of rendered) if (node === rowEl) return pages.row(i);
-    return undefined;
+  /** A delete acts on the second click; any other click forgets the first. */
+  const armDelete = (/** @type {string | null} */ what) => {
+    confirmDelete = what;
+    renderTotals();
+    schedule();
   };
-  /** @param {string[]} ids */
-  function cancelJobs(ids) {
-    if (server) return void server.cancel(ids);
-    for (const job of ids) send("cancel", { job });
-  }
-  /** @param {Record<string, unknown>} fields */
-  async function download(fields) {
-    const reply = await send("download", fields);
-    if (reply?.plan && server) await server.enqueue(/** @type {Plan} */ (reply.plan));
-  }
 
   listen(ui.body, "scroll", schedule, { passive: true });
   listen(ui.rows, "click", (/** @type {MouseEvent} */ event) => {
@@ -181,20 +186,12 @@ function render({ model, el }) {
     if (check instanceof HTMLInputElement) return void send("select", { rows: [id], on: check.checked });
     if (closestIn(event.target, ".vbn-cb-expander", rowEl)) return void send("toggle", { row: id });
     const action = closestIn(event.target, "[data-action]", rowEl)?.dataset.action;
-    if (action !== "delete" && confirmDelete) {
-      confirmDelete = null;
-      schedule();
+    if (action === "delete") {
+      if (confirmDelete === id) send("delete", { rows: [id] });
+      return armDelete(confirmDelete === id ? null : id);
     }
-    if (action === "download") download({ rows: [id] });
-    else if (action === "cancel") cancelJobs(jobIds(rowAt(rowEl)));
-    else if (action === "verify") send("verify", { row: id });
-    else if (action === "delete") {
-      if (confirmDelete === id) {
-        confirmDelete = null;
-        send("delete", { row: id });
-      } else confirmDelete = id;
-      schedule();
-    }
+    if (confirmDelete) armDelete(null);
+    if (action === "download" || action === "cancel" || action === "verify") send(action, { rows: [id] });
   });
   listen(ui.rows, "dblclick", (/** @type {MouseEvent} */ event) => {
     const rowEl = closestIn(event.target, ".vbn-cb-row", ui.rows);
@@ -202,27 +199,28 @@ function render({ model, el }) {
       send("toggle", { row: rowEl.dataset.row });
     }
   });
+  listen(ui.checkAll, "change", () => send("select", { rows: ["g:metadata", "g:ecephys", "g:behavior"], on: ui.checkAll.checked }));
   const search = debounce((/** @type {string} */ text) => send("search", { text }), SEARCH_DEBOUNCE_MS);
   teardown.add(() => search.cancel());
   listen(ui.search, "input", () => search.call(ui.search.value));
   listen(ui.versionSelect, "change", () => send("set-manifest", { name: ui.versionSelect.value }));
   listen(el, "click", (/** @type {MouseEvent} */ event) => {
     const target = event.target;
-    if (closestIn(target, ".vbn-cb-compare", el)) send("compare", { a: ui.compareA.value, b: ui.compareB.value });
-    else if (closestIn(target, ".vbn-cb-clear-preview", el)) send("clear-preview");
-    else if (closestIn(target, ".vbn-cb-clear-selection", el)) send("clear-selection");
-    else if (closestIn(target, ".vbn-cb-download-selection", el)) download({});
-    else if (closestIn(target, ".vbn-cb-cancel-all", el)) {
-      if (server) cancelJobs((model.get("jobs") ?? []).filter((j) => j.state === "queued" || j.state === "running").map((j) => j.id));
-      else send("cancel");
+    const on = (/** @type {string} */ selector) => !!closestIn(target, selector, el);
+    if (on(".vbn-cb-delete-selection")) {
+      if (confirmDelete === "selection") send("delete");
+      return armDelete(confirmDelete === "selection" ? null : "selection");
     }
+    if (confirmDelete === "selection" && !on(".vbn-cb-rows")) armDelete(null);
+    if (on(".vbn-cb-compare")) send("compare", { a: ui.compareA.value, b: ui.compareB.value });
+    else if (on(".vbn-cb-clear-preview")) send("clear-preview");
+    else if (on(".vbn-cb-clear-selection")) send("clear-selection");
+    else if (on(".vbn-cb-download-selection")) send("download");
+    else if (on(".vbn-cb-verify-selection")) send("verify");
+    else if (on(".vbn-cb-cancel-all")) send("cancel");
   });
-  // One-shot events from Python: server-mode downloads and cancels started from the kernel.
-  const onCustom = (/** @type {any} */ msg) => {
-    if (!server || msg === null || typeof msg !== "object") return;
-    if (msg.kind === "enqueue" && msg.plan) server.enqueue(msg.plan);
-    else if (msg.kind === "server-cancel" && Array.isArray(msg.jobs)) server.cancel(msg.jobs.filter((/** @type {unknown} */ j) => typeof j === "string"));
-  };
+  // One-shot events from Python: start or cancel downloads in the Jupyter server.
+  const onCustom = (/** @type {any} */ msg) => void server?.handle(msg);
   model.on("msg:custom", onCustom);
   teardown.add(() => model.off("msg:custom", onCustom));
   if (typeof ResizeObserver === "function") {
@@ -238,6 +236,7 @@ function render({ model, el }) {
   watch(["change:row_count"], schedule);
   watch(["change:totals"], renderTotals);
   watch(["change:transfer"], renderTransfer);
+  watch(["change:task"], renderTask);
   watch(["change:versions", "change:current"], renderVersions);
   watch(["change:comparison"], () => fillComparison(ui.comparison, model.get("comparison")));
   watch(["change:preview_summary"], renderPreview);
@@ -254,6 +253,7 @@ function render({ model, el }) {
   renderVersions();
   renderTotals();
   renderTransfer();
+  renderTask();
   renderPreview();
   renderError();
   fillComparison(ui.comparison, model.get("comparison"));
@@ -269,13 +269,8 @@ function render({ model, el }) {
         return;
       }
       serverNote = `Jupyter server ${found.info.version}: downloads survive kernel restarts`;
-      server = createServerLink({
-        api: found.api,
-        cachePath: model.get("cache_dir"),
-        onJobs: (jobs) => send("server-jobs", { jobs }),
-        onError: showLocalError,
-      });
-      send("backend", { server: true }).then(() => server?.poll());
+      server = createServerLink({ api: found.api, cachePath: model.get("cache_dir"), answer: (fields) => send("server-answer", fields) });
+      send("backend", { server: true });
     });
   }
 

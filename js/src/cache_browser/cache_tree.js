@@ -2,27 +2,11 @@
 // row pages fetched by `rows` requests. No DOM here.
 
 /** @import { Reply } from "../lib/envelope.js" */
+/** @import { Backend, BatchInfo, CacheRow, Preview, RowJob, SessionMeta, TaskInfo, Totals, VersionInfo } from "./shapes.js" */
+import { isActive } from "./jobs.js";
 
-/** @typedef {"queued" | "running" | "done" | "failed" | "cancelled"} JobStateName */
-/** @typedef {{ id: string | null, state: JobStateName, bytes_done: number, bytes_total: number | null, rate: number | null, eta_s: number | null, error: string | null, error_kind: string | null, ids?: string[] }} RowJob */
-/** @typedef {{ mouse_id: string | null, genotype: string | null, date: string | null, experience_level: string | null, session_type: string | null }} SessionMeta */
-/** @typedef {"missing" | "partial" | "verified" | "corrupt" | "unchecked"} FileStateName */
-/** @typedef {{ verified: number, total: number }} StateCounts */
-/** @typedef {{ id: string, level: number, kind: "group" | "session" | "file", label: string, expandable: boolean, expanded: boolean, selected: "all" | "some" | "none", size: number | null, state: FileStateName | StateCounts, bytes_on_disk: number, meta: SessionMeta | null, job: RowJob | null }} CacheRow */
-/** @typedef {{ name: string, version: string, latest: boolean, current: boolean, downloaded: boolean }} VersionInfo */
-/** @typedef {{ kind: "s3" | "mirror" | "static" | "local", description: string, read_only: boolean }} SourceInfo */
-/** @typedef {{ files: number, files_on_disk: number, bytes_on_disk: number, bytes_known: number, sizes_pending: number, selected_files: number, selected_bytes: number, to_download_files: number, to_download_bytes: number }} Totals */
-/** @typedef {{ active: boolean, files_total: number, files_done: number, files_failed: number, bytes_done: number, bytes_total: number, rate: number | null, eta_s: number | null }} Transfer */
-/** @typedef {{ id: string, key: string, ref: string | number, manifest: string, state: JobStateName, bytes_done: number, bytes_total: number | null, rate: number | null, eta_s: number | null, error: string | null, error_kind: string | null }} JobInfo */
-/** @typedef {{ changed: number, added: number, removed: number, renamed: number, unchanged: number }} DiffCounts */
-/** @typedef {{ a: string, b: string, changed: string[], added: string[], removed: string[], renamed: [string, string][], counts: DiffCounts, text: string }} Comparison */
-/** @typedef {{ sessions: number, unknown: number[], files: number, bytes: number, to_download_files: number, to_download_bytes: number, bytes_unknown: number }} Preview */
-/** @typedef {{ cache: string, manifest: string, files: (string | number)[] }} Plan */
-/** @typedef {"kernel" | "server" | "read-only"} Backend */
-
-/** Rows per `rows` request (Python accepts up to 200). */
+/** Rows per `rows` request (Python accepts up to messages.MAX_ROWS). */
 export const PAGE_ROWS = 50;
-export const ACTIVE_STATES = new Set(["queued", "running"]);
 
 const UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
 
@@ -69,8 +53,7 @@ export function formatDuration(seconds) {
 /** @param {number} n */
 export const formatCount = (n) => (Number.isFinite(n) ? n.toLocaleString("en-US") : "0");
 
-/** @param {RowJob | JobInfo | null | undefined} job */
-export const isActive = (job) => !!job && ACTIVE_STATES.has(job.state);
+export { isActive };
 
 /** @param {CacheRow} row */
 export function stateText(row) {
@@ -92,22 +75,27 @@ export function progressOf(job) {
 }
 
 /**
- * Text beside a row's bar: "42% · 1.20 MB/s · 1 min 20 s".
+ * Text beside a row's bar: "42% · 1.20 MB/s · 1 min 20 s" ("42% · 1 min 20 s" when `short`).
  * @param {RowJob | null} job
+ * @param {{ short?: boolean }} [options]
  */
-export function jobText(job) {
+export function jobText(job, { short = false } = {}) {
   if (!job) return "";
   if (job.state === "queued") return "queued";
   if (job.state === "cancelled") return "cancelled";
   if (job.state === "done") return "done";
   if (job.state === "failed") return job.error ?? "failed";
   const pct = job.bytes_total ? `${Math.floor((100 * job.bytes_done) / job.bytes_total)}%` : formatBytes(job.bytes_done);
-  return [pct, formatRate(job.rate), formatDuration(job.eta_s)].filter(Boolean).join(" · ");
+  return [pct, !short && formatRate(job.rate), formatDuration(job.eta_s)].filter(Boolean).join(" · ");
 }
 
-/** @param {SessionMeta | null} meta */
-export function metaCells(meta) {
-  return [meta?.mouse_id ?? "", meta?.genotype ?? "", meta?.date ?? "", meta?.experience_level ?? ""];
+/**
+ * A session's details in one line: "mouse 524761 · Sst-IRES-Cre/wt · 2020-08-19 · Novel".
+ * @param {SessionMeta | null} meta
+ */
+export function metaText(meta) {
+  if (!meta) return "";
+  return [meta.mouse_id && `mouse ${meta.mouse_id}`, meta.genotype, meta.date, meta.experience_level].filter(Boolean).join(" · ");
 }
 
 /** @param {VersionInfo} v */
@@ -129,24 +117,74 @@ export function selectionText(t) {
   return `${formatCount(t.selected_files)} selected (${formatBytes(t.selected_bytes)}), ${formatCount(t.to_download_files)} to download (${formatBytes(t.to_download_bytes)})`;
 }
 
-/** @param {Transfer | null | undefined} t */
-export function transferText(t) {
-  if (!t || !t.files_total) return "no downloads";
-  const parts = [`${formatCount(t.files_done)} of ${formatCount(t.files_total)} files`, `${formatBytes(t.bytes_done)} of ${formatBytes(t.bytes_total)}`];
-  if (t.files_failed) parts.push(`${formatCount(t.files_failed)} failed`);
-  if (t.active) {
-    const rate = formatRate(t.rate);
+/**
+ * One download request's line: "session 1043752325: 3 of 7 files · 1.20 GB of 2.50 GB · 12.0 MB/s · 1 min left".
+ * @param {BatchInfo} b
+ */
+export function batchText(b) {
+  const label = `${b.label}: `;
+  if (b.state === "requested") return `${label}handing ${formatCount(b.files)} files to the Jupyter server…`;
+  if (b.error && !b.files_done && !b.files_active) return `${label}${b.error}`;
+  const files = `${formatCount(b.files_done)} of ${formatCount(b.files)} files`;
+  const parts = [files, `${formatBytes(b.bytes_done)} of ${formatBytes(b.bytes_total)}`];
+  if (b.verified) parts.push(`${formatCount(b.verified)} already verified`);
+  if (b.files_failed) parts.push(`${formatCount(b.files_failed)} failed`);
+  if (b.files_cancelled) parts.push(`${formatCount(b.files_cancelled)} cancelled`);
+  if (b.state === "queued" || b.state === "running") {
+    const rate = formatRate(b.rate);
     if (rate) parts.push(rate);
-    const eta = formatDuration(t.eta_s);
+    const eta = formatDuration(b.eta_s);
     if (eta) parts.push(`${eta} left`);
-  } else parts.push("finished");
-  return parts.join(" · ");
+    if (b.state === "queued") parts.push("queued");
+  } else if (b.state === "done") parts.push("finished");
+  else if (!b.files_failed && !b.files_cancelled) parts.push(b.state); // else the counts say it
+  return label + parts.join(" · ");
+}
+
+/** @param {BatchInfo} b @returns {{ value: number, max: number }} */
+export function batchProgress(b) {
+  const max = Math.max(1, b.bytes_total);
+  return { value: b.state === "done" ? max : Math.min(max, Math.max(0, b.bytes_done)), max };
+}
+
+const RESULT_WORDS = /** @type {Record<string, string>} */ ({
+  verified: "verified",
+  corrupt: "corrupt",
+  missing: "missing",
+  partial: "partial",
+  deleted: "deleted",
+  absent: "not on disk",
+  downloading: "skipped (downloading)",
+  refused: "refused",
+  error: "failed",
+});
+
+/**
+ * The last verify or delete, in words; a verify that found nothing wrong says so.
+ * @param {TaskInfo | null | undefined} task
+ */
+export function taskText(task) {
+  if (!task) return "";
+  const verb = task.kind === "verify" ? "Verifying" : "Deleting";
+  if (task.active) return `${verb} ${task.label}… ${formatCount(task.files_done)} of ${formatCount(task.files)} files`;
+  const results = Object.entries(task.results).filter(([, n]) => n > 0);
+  if (task.files === 1 && results.length === 1) {
+    const [result] = results[0];
+    if (task.kind === "verify" && result === "verified") return `${task.label}: still verified (its BLAKE2b matches the manifest)`;
+    if (task.kind === "verify" && result === "corrupt") return `${task.label}: corrupt (its bytes differ from the manifest's): download it again to replace it`;
+    return `${task.label}: ${RESULT_WORDS[result] ?? result}`;
+  }
+  const said = results.map(([result, n]) => `${formatCount(n)} ${RESULT_WORDS[result] ?? result}`).join(", ");
+  const done = task.kind === "verify" ? "Verified" : "Deleted";
+  const fix = task.results.corrupt ? ": download the corrupt files again to replace them" : "";
+  return `${done} ${task.label}: ${said || "nothing to do"}${fix}`;
 }
 
 /** @param {Preview | null | undefined} p */
 export function previewText(p) {
   if (!p) return "";
-  const unknown = p.unknown.length ? `; not in this release: ${p.unknown.slice(0, 10).join(", ")}${p.unknown.length > 10 ? ", …" : ""}` : "";
+  const ids = p.unknown ?? [];
+  const unknown = ids.length ? `; not in this release: ${ids.slice(0, 10).join(", ")}${ids.length > 10 ? ", …" : ""}` : "";
   const pending = p.bytes_unknown ? ` (+${formatCount(p.bytes_unknown)} files of unknown size)` : "";
   return `${formatCount(p.sessions)} sessions: ${formatCount(p.files)} files, ${formatBytes(p.bytes)}${pending}; to download: ${formatCount(p.to_download_files)} files, ${formatBytes(p.to_download_bytes)}${unknown}`;
 }

@@ -2,11 +2,11 @@
 // that lands while a progress update re-renders the row still hits the same button. Text only
 // ever goes in through textContent (lib/dom.js).
 
-/** @import { CacheRow, Comparison, VersionInfo } from "./cache_tree.js" */
+/** @import { BatchInfo, CacheRow, Comparison, VersionInfo } from "./shapes.js" */
 import { h } from "../lib/dom.js";
-import { formatBytes, formatCount, isActive, jobText, metaCells, progressOf, stateText, versionLabel } from "./cache_tree.js";
+import { batchProgress, batchText, formatBytes, formatCount, isActive, jobText, metaText, progressOf, stateText, versionLabel } from "./cache_tree.js";
 
-const COLUMNS = ["", "Name", "Mouse", "Genotype", "Date", "Experience", "Size", "State", "Progress", ""];
+const COLUMNS = ["", "Name", "Session", "Size", "State", "Progress", "Actions"];
 
 /** The widget's fixed parts. */
 export function skeleton() {
@@ -24,15 +24,24 @@ export function skeleton() {
   const previewText = h("span", { class: "vbn-cb-preview-text" });
   const preview = h("div", { class: "vbn-cb-preview", role: "status" }, h("strong", { text: "Preview: " }), previewText, button("vbn-cb-clear-preview", "×", "Close the preview"));
   preview.hidden = true;
-  const search = h("input", { type: "search", class: "vbn-cb-search", placeholder: "Search sessions: id, mouse, genotype, type", "aria-label": "Search sessions" });
-  const download = button("vbn-cb-download vbn-cb-download-selection", "Download selection");
+  const search = h("input", { type: "search", class: "vbn-cb-search", placeholder: "Search sessions", title: "Session id, mouse id, genotype or session type", "aria-label": "Search sessions" });
+  const download = button("vbn-cb-download vbn-cb-download-selection", "Download selection", "Download the ticked files and sessions");
+  const verify = button("vbn-cb-verify-selection", "Verify selection", "Re-hash the ticked files that are on disk");
+  const remove = button("vbn-cb-delete-selection", "Delete selection", "Delete the ticked files from the cache");
   const clearSelection = button("vbn-cb-clear-selection", "Clear selection");
-  const cancelAll = button("vbn-cb-cancel vbn-cb-cancel-all", "Cancel all");
+  const cancelAll = button("vbn-cb-cancel vbn-cb-cancel-all", "Cancel all", "Cancel every queued and running download of this cache");
   const totals = h("span", { class: "vbn-cb-totals-text" });
   const selection = h("span", { class: "vbn-cb-selection-text" });
-  const totalProgress = h("progress", { class: "vbn-cb-total-progress", max: 1, value: 0, "aria-label": "All downloads" });
-  const transfer = h("span", { class: "vbn-cb-transfer-text" });
-  const header = h("div", { class: "vbn-cb-head", role: "row" }, ...COLUMNS.map((text) => h("span", { class: "vbn-cb-cell", role: "columnheader", text })));
+  const batches = h("div", { class: "vbn-cb-batches", role: "status", "aria-label": "Downloads" });
+  const task = h("div", { class: "vbn-cb-task", role: "status" });
+  task.hidden = true;
+  const checkAll = h("input", { type: "checkbox", class: "vbn-cb-check-all", "aria-label": "Select every file shown" });
+  const header = h(
+    "div",
+    { class: "vbn-cb-head", role: "row" },
+    h("span", { class: "vbn-cb-cell", role: "columnheader" }, checkAll),
+    ...COLUMNS.slice(1).map((text) => h("span", { class: "vbn-cb-cell", role: "columnheader", text })),
+  );
   const rows = h("div", { class: "vbn-cb-rows", role: "rowgroup" });
   const body = h("div", { class: "vbn-cb-body", role: "treegrid", tabindex: 0, "data-lm-suppress-shortcuts": "true" }, header, rows);
   const error = h("div", { class: "vbn-cb-status-error", role: "alert" });
@@ -47,13 +56,14 @@ export function skeleton() {
     ),
     comparison,
     preview,
-    h("div", { class: "vbn-cb-toolbar" }, search, download, clearSelection, cancelAll),
+    h("div", { class: "vbn-cb-toolbar" }, search, download, verify, remove, clearSelection, cancelAll),
     h("div", { class: "vbn-cb-totals" }, totals, selection),
-    h("div", { class: "vbn-cb-transfer" }, totalProgress, transfer),
+    batches,
+    task,
     body,
     error,
   ];
-  return { title, backend, source, versionSelect, compareA, compareB, comparison, preview, previewText, search, download, cancelAll, totals, selection, totalProgress, transfer, rows, body, error, parts };
+  return { title, backend, source, versionSelect, compareA, compareB, comparison, preview, previewText, search, download, verify, remove, clearSelection, cancelAll, totals, selection, batches, task, checkAll, rows, body, error, parts };
 }
 
 /**
@@ -65,6 +75,21 @@ export function skeleton() {
 export function fillVersions(select, versions, chosen) {
   select.replaceChildren(...versions.map((v) => h("option", { value: v.name, text: versionLabel(v) })));
   if (versions.some((v) => v.name === chosen)) select.value = chosen;
+}
+
+/**
+ * One line per download request, newest first: a bar and what it says.
+ * @param {HTMLElement} panel
+ * @param {BatchInfo[]} batches
+ */
+export function fillBatches(panel, batches) {
+  panel.hidden = !batches.length;
+  const lines = batches.map((b) => {
+    const { value, max } = batchProgress(b);
+    const bar = h("progress", { class: "vbn-cb-total-progress", max, value, "aria-label": b.label });
+    return h("div", { class: "vbn-cb-batch", "data-state": b.state, "data-batch": b.id }, bar, h("span", { class: "vbn-cb-batch-text", text: batchText(b) }));
+  });
+  panel.replaceChildren(...lines);
 }
 
 /**
@@ -105,19 +130,19 @@ export function rowElement() {
   const select = cell("vbn-cb-select");
   select.append(check);
   const row = h("div", { class: "vbn-cb-row vbn-cb-loading", role: "row" });
-  row.append(select, name, ...["vbn-cb-mouse", "vbn-cb-genotype", "vbn-cb-date", "vbn-cb-experience", "vbn-cb-size", "vbn-cb-state", "vbn-cb-job", "vbn-cb-actions"].map(cell));
+  row.append(select, name, ...["vbn-cb-meta", "vbn-cb-size", "vbn-cb-state", "vbn-cb-job", "vbn-cb-actions"].map(cell));
   return row;
 }
 
-/** @param {Element} cell @param {string} text */
-function setText(cell, text) {
+/** @param {Element} cell @param {string} text @param {string} [tip] */
+function setText(cell, text, tip = text) {
   if (cell.textContent !== text) cell.textContent = text;
-  if (text.length > 18) cell.setAttribute("title", text);
+  if (tip && tip.length > 14) cell.setAttribute("title", tip);
   else cell.removeAttribute("title");
 }
 
 /**
- * Which action buttons a row gets.
+ * Which action buttons a row gets: the same for a file, a session and a group.
  * @param {CacheRow} row
  * @param {boolean} readOnly
  */
@@ -125,21 +150,19 @@ export function rowActions(row, readOnly) {
   const active = isActive(row.job);
   /** @type {string[]} */
   const out = [];
-  if (row.kind === "group") return out;
-  const onDisk = row.state === "verified" || row.state === "unchecked";
-  const complete = typeof row.state === "string" ? onDisk : row.state.verified === row.state.total;
-  if (!readOnly && !active && !complete) out.push("download");
+  const whole = typeof row.state === "string" ? row.state === "verified" || row.state === "unchecked" : row.state.verified === row.state.total;
+  if (!readOnly && !active && !whole) out.push("download");
   if (active) out.push("cancel");
-  if (row.kind === "file" && (onDisk || row.state === "corrupt")) out.push("verify");
-  if (!readOnly && row.kind === "file" && !active && row.bytes_on_disk > 0) out.push("delete");
+  if (row.bytes_on_disk > 0 || row.state === "corrupt") out.push("verify");
+  if (!readOnly && !active && row.bytes_on_disk > 0) out.push("delete");
   return out;
 }
 
 const ACTION_TEXT = /** @type {Record<string, [string, string]>} */ ({
-  download: ["Download", "Download"],
+  download: ["Download", "Download what is not verified yet"],
   cancel: ["Cancel", "Cancel the download"],
-  verify: ["Verify", "Re-hash the file against the manifest"],
-  delete: ["Delete", "Delete the file from the cache"],
+  verify: ["Verify", "Re-hash against the manifest"],
+  delete: ["Delete", "Delete from the cache (click twice)"],
 });
 
 /**
@@ -150,7 +173,7 @@ const ACTION_TEXT = /** @type {Record<string, [string, string]>} */ ({
  */
 export function updateRow(el, row, opts) {
   const cells = /** @type {HTMLElement[]} */ ([...el.children]);
-  const [select, name, mouse, genotype, date, experience, size, state, job, actions] = cells;
+  const [select, name, meta, size, state, job, actions] = cells;
   el.setAttribute("aria-rowindex", String(opts.position + 2));
   if (!row) {
     el.className = "vbn-cb-row vbn-cb-loading";
@@ -173,8 +196,7 @@ export function updateRow(el, row, opts) {
   expander.textContent = row.expanded ? "▾" : "▸";
   expander.setAttribute("aria-label", `${row.expanded ? "Collapse" : "Expand"} ${row.label}`);
   setText(/** @type {Element} */ (name.lastElementChild), row.label);
-  const meta = metaCells(row.meta);
-  [mouse, genotype, date, experience].forEach((c, i) => setText(c, meta[i]));
+  setText(meta, metaText(row.meta));
   setText(size, row.size == null ? "…" : formatBytes(row.size));
   setText(state, stateText(row));
   state.dataset.state = typeof row.state === "string" ? row.state : row.state.verified === row.state.total ? "verified" : "some";
@@ -185,7 +207,7 @@ export function updateRow(el, row, opts) {
     actions.replaceChildren(...wanted.map((a) => h("button", { type: "button", class: `vbn-cb-${a}`, "data-action": a, text: ACTION_TEXT[a][0], title: ACTION_TEXT[a][1] })));
   }
   const del = actions.querySelector(".vbn-cb-delete");
-  if (del) del.textContent = opts.confirmDelete === row.id ? "Confirm delete" : "Delete";
+  if (del) del.textContent = opts.confirmDelete === row.id ? "Confirm" : "Delete";
 }
 
 /** @param {HTMLElement} cell @param {CacheRow} row */
@@ -210,7 +232,6 @@ function updateJob(cell, row) {
   const text = cell.lastElementChild;
   if (text) {
     const message = failed ? (row.kind === "file" ? (job?.error ?? "failed") : `failed: ${job?.error ?? ""}`) : jobText(job);
-    setText(text, message);
-    if (failed) text.setAttribute("title", message);
+    setText(text, failed ? message : jobText(job, { short: true }), message);
   }
 }

@@ -4,32 +4,18 @@
 // Jupyter's: `Authorization: token <t>` when the page config carries a token, the session cookie
 // (credentials "same-origin") and the `_xsrf` cookie echoed as X-XSRFToken on non-GET requests.
 
+/** @import { Plan } from "./shapes.js" */
+/** @import { JobState } from "./jobs.js" */
+import { JOB_ID } from "./jobs.js";
+
 /** @typedef {{ baseUrl: string, token: string }} PageConfig */
-/** @typedef {{ cache: string, manifest: string, files: (string | number)[] }} Plan */
-/** @typedef {"queued" | "running" | "done" | "failed" | "cancelled"} JobState */
-/** @typedef {"network" | "access-denied" | "hash-mismatch" | "disk-full" | "read-only" | "other"} ErrorKind */
+/** A job as the server answers it (its fields are jobs.js VOCABULARY.job_fields); the page only reads these. */
+/** @typedef {{ id: string, key: string, state: JobState }} JobJson */
+/** @typedef {{ id: string }} BatchJson */
+/** @typedef {{ cache: string, jobs?: string[] }} CancelBody */
+/** @typedef {{ cancelled: number, finished: number, unknown: string[] }} CancelAnswer */
 
-/**
- * A download job as the server reports it (`JobSnapshot.to_json()` of the data layer).
- * @typedef {object} JobJson
- * @property {string} id 32 lowercase hex chars
- * @property {string} cache_dir
- * @property {string} manifest
- * @property {string | number} ref
- * @property {string} key
- * @property {string} path
- * @property {JobState} state
- * @property {number} bytes_done
- * @property {number | null} bytes_total
- * @property {number | null} rate
- * @property {number | null} eta_s
- * @property {string | null} error
- * @property {ErrorKind | null} error_kind
- * @property {number} submitted
- * @property {number | null} finished
- */
-
-/** @typedef {{ version: string, cache_roots: string[], max_workers: number }} ServerStatus */
+/** @typedef {{ version: string, api?: number, cache_roots: string[], max_workers: number }} ServerStatus */
 /** @typedef {{ kind: "s3", bucket: string, endpoint_url: string | null, region: string } | { kind: "mirror", root: string }} SourceSpec */
 /** @typedef {{ path: string, manifests: string[], current: string | null, source: SourceSpec | null, jobs: JobJson[] }} CacheInfo */
 /** @typedef {ServerStatus & { cache: CacheInfo }} ServerInfo */
@@ -40,7 +26,9 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DETECT_TIMEOUT_MS = 5_000;
 export const MAX_PATH = 4096;
 export const MAX_FILES = 5000;
-const JOB_ID = /^[0-9a-f]{32}$/;
+export const MAX_IDS = 10000;
+/** The REST API version with batches, bulk cancel and the job board (server/manager.py API_VERSION). */
+export const API_VERSION = 2;
 
 /** A failed call: `status` is the HTTP status, or 0 when no answer came (network, bad input). */
 export class ServerApiError extends Error {
@@ -222,10 +210,33 @@ export function createServerApi(page, fetchImpl = globalThis.fetch, options = {}
     status: () => call("GET", "status"),
     /** @param {string} path @returns {Promise<CacheInfo>} */
     cache: async (path) => call("GET", "cache", { query: { path: checkPath(path, "path") } }),
-    /** @param {Plan} plan @returns {Promise<{ jobs: JobJson[] }>} */
-    enqueue: async (plan) => call("POST", "downloads", { body: checkPlan(plan) }),
+    /**
+     * One batch for the whole plan; the answer is the batch alone (300 bytes, not 3 MB of jobs:
+     * the kernel follows the jobs on the job board).
+     * @param {Plan} plan
+     * @returns {Promise<{ batch: BatchJson }>}
+     */
+    enqueue: async (plan) => call("POST", "downloads", { body: { ...checkPlan(plan), answer: "batch" } }),
     /** @param {string} cachePath @returns {Promise<{ jobs: JobJson[] }>} */
     jobs: async (cachePath) => call("GET", "downloads", { query: { cache: checkPath(cachePath, "cache") } }),
+    /** The queued and running jobs of a cache. @param {string} cachePath @returns {Promise<{ jobs: JobJson[] }>} */
+    activeJobs: async (cachePath) => call("GET", "downloads", { query: { cache: checkPath(cachePath, "cache"), state: "queued,running" } }),
+    /**
+     * Cancel every queued and running job of a cache (no `jobs`), or the listed ones: one request.
+     * @param {CancelBody} body
+     * @returns {Promise<CancelAnswer>}
+     */
+    cancelMany: async (body) => {
+      /** @type {CancelBody} */
+      const checked = { cache: checkPath(body?.cache, "cache") };
+      if (body.jobs !== undefined) {
+        if (!Array.isArray(body.jobs) || body.jobs.length > MAX_IDS || !body.jobs.every((j) => typeof j === "string" && JOB_ID.test(j))) {
+          throw new ServerApiError(`jobs must be a list of at most ${MAX_IDS} job ids`, 0);
+        }
+        checked.jobs = body.jobs;
+      }
+      return call("POST", "cancel", { body: checked });
+    },
     /** @param {string} jobId @returns {Promise<JobJson>} */
     cancel: async (jobId) => {
       if (typeof jobId !== "string" || !JOB_ID.test(jobId)) {
@@ -260,6 +271,9 @@ export async function detectServer(cachePath, options = {}) {
     return { api: null, reason: `server extension unavailable: ${e.message}` };
   }
   if (!Array.isArray(status.cache_roots)) return { api: null, reason: "unexpected status answer" };
+  if ((status.api ?? 1) < API_VERSION) {
+    return { api: null, reason: `the Jupyter server's vbn_widgets ${status.version} is older than this kernel's: restart JupyterLab` };
+  }
   /** @type {CacheInfo} */
   let cache;
   try {

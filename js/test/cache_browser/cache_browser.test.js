@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import widget from "../../src/cache_browser/cache_browser.js";
 import { fakeModel } from "../fake_model.js";
 
-/** @import { CacheRow } from "../../src/cache_browser/cache_tree.js" */
+/** @import { BatchInfo, CacheRow } from "../../src/cache_browser/shapes.js" */
 
 const XSS = "<img src=x onerror=alert(1)>";
 const M4 = "visual-behavior-neuropixels_project_manifest_v0.4.0.json";
@@ -21,7 +21,9 @@ const initial = () => ({
   row_count: 4,
   revision: 1,
   totals: { files: 40, files_on_disk: 3, bytes_on_disk: 3_000_000, bytes_known: 9e9, sizes_pending: 0, selected_files: 0, selected_bytes: 0, to_download_files: 0, to_download_bytes: 0 },
-  transfer: { active: false, files_total: 0, files_done: 0, files_failed: 0, bytes_done: 0, bytes_total: 0, rate: /** @type {number | null} */ (null), eta_s: /** @type {number | null} */ (null) },
+  transfer: { active: false, batches: /** @type {BatchInfo[]} */ ([]) },
+  /** @type {any} */
+  task: null,
   /** @type {any[]} */
   jobs: [],
   /** @type {any} */
@@ -52,7 +54,7 @@ const row = (fields) => ({
 });
 
 const ROWS = [
-  row({ id: "g:metadata", level: 0, kind: "group", label: "Metadata tables · 5", expandable: true, expanded: true, state: { verified: 5, total: 5 }, size: 5000 }),
+  row({ id: "g:metadata", level: 0, kind: "group", label: "Metadata tables · 5", expandable: true, expanded: true, state: { verified: 5, total: 5 }, size: 5000, bytes_on_disk: 5000 }),
   row({ id: "f:p/units.csv", level: 1, label: "units.csv", state: "verified", bytes_on_disk: 1000 }),
   row({ id: "g:ecephys", level: 0, kind: "group", label: "Ecephys sessions · 3", expandable: true, state: { verified: 0, total: 21 }, size: null }),
   row({
@@ -122,17 +124,17 @@ describe("CacheBrowser render", () => {
     const session = rowEl(el, "s:1043752325");
     expect(session.querySelector(".vbn-cb-label")?.textContent).toBe(XSS);
     expect(el.querySelector("img")).toBeNull();
-    expect(session.querySelector(".vbn-cb-mouse")?.textContent).toBe("524761");
-    expect(session.querySelector(".vbn-cb-genotype")?.textContent).toBe("Sst-IRES-Cre/wt");
-    expect(session.querySelector(".vbn-cb-date")?.textContent).toBe("2020-08-19");
-    expect(session.querySelector(".vbn-cb-experience")?.textContent).toBe("Novel");
+    expect(session.querySelector(".vbn-cb-meta")?.textContent).toBe("mouse 524761 · Sst-IRES-Cre/wt · 2020-08-19 · Novel");
     expect(session.querySelector(".vbn-cb-size")?.textContent).toBe("2.50 MB");
     expect(session.querySelector(".vbn-cb-state")?.textContent).toBe("1/7 verified");
     expect(rowEl(el, "g:ecephys").querySelector(".vbn-cb-size")?.textContent).toBe("…");
     expect(rowEl(el, "f:p/units.csv").querySelector(".vbn-cb-state")?.textContent).toBe("verified");
     expect(rowEl(el, "g:metadata").getAttribute("aria-expanded")).toBe("true");
-    // actions: a session that is not complete can be downloaded; a verified file verified/deleted
+    // actions: a session that is not complete can be downloaded; a verified file verified/deleted;
+    // a group too (the same actions on all of its files)
     expect(session.querySelector(".vbn-cb-download")).not.toBeNull();
+    const group = [...rowEl(el, "g:metadata").querySelectorAll(".vbn-cb-actions button")];
+    expect(group.map((b) => b.textContent)).toEqual(["Verify", "Delete"]);
     const file = rowEl(el, "f:p/units.csv");
     expect([...file.querySelectorAll(".vbn-cb-actions button")].map((b) => b.textContent)).toEqual(["Verify", "Delete"]);
     cleanup();
@@ -153,18 +155,34 @@ describe("CacheBrowser render", () => {
     expect(model.lastOf("download")).toMatchObject({ rows: ["s:1043752325"] });
     const file = rowEl(el, "f:p/units.csv");
     click(file.querySelector(".vbn-cb-verify"));
-    expect(model.lastOf("verify")).toMatchObject({ row: "f:p/units.csv" });
+    expect(model.lastOf("verify")).toMatchObject({ rows: ["f:p/units.csv"] });
     click(file.querySelector(".vbn-cb-delete"));
     await vi.advanceTimersByTimeAsync(40);
     expect(model.sentOf("delete")).toHaveLength(0); // first click asks for a confirmation
-    expect(file.querySelector(".vbn-cb-delete")?.textContent).toBe("Confirm delete");
+    expect(file.querySelector(".vbn-cb-delete")?.textContent).toBe("Confirm");
     click(file.querySelector(".vbn-cb-delete"));
-    expect(model.lastOf("delete")).toMatchObject({ row: "f:p/units.csv" });
-    // toolbar
+    expect(model.lastOf("delete")).toMatchObject({ rows: ["f:p/units.csv"] });
+    click(rowEl(el, "g:metadata").querySelector(".vbn-cb-verify"));
+    expect(model.lastOf("verify")).toMatchObject({ rows: ["g:metadata"] }); // a whole group, one request
+    // toolbar: the selection, in one request each
+    const verifySelection = /** @type {HTMLButtonElement} */ (el.querySelector(".vbn-cb-verify-selection"));
+    expect(verifySelection.disabled).toBe(true);
     model.set("totals", { ...model.get("totals"), selected_files: 7, selected_bytes: 2e6, to_download_files: 6, to_download_bytes: 1e6 });
     expect(el.querySelector(".vbn-cb-selection-text")?.textContent).toBe("7 selected (2.00 MB), 6 to download (1.00 MB)");
     click(el.querySelector(".vbn-cb-download-selection"));
     expect(model.lastOf("download").rows).toBeUndefined();
+    click(verifySelection);
+    expect(model.lastOf("verify").rows).toBeUndefined();
+    const deleteSelection = /** @type {HTMLButtonElement} */ (el.querySelector(".vbn-cb-delete-selection"));
+    click(deleteSelection);
+    expect(deleteSelection.textContent).toBe("Confirm: delete 7 files");
+    expect(model.sentOf("delete")).toHaveLength(1);
+    click(deleteSelection);
+    expect(model.sentOf("delete")).toHaveLength(2);
+    expect(model.lastOf("delete").rows).toBeUndefined();
+    expect(deleteSelection.textContent).toBe("Delete selection");
+    click(el.querySelector(".vbn-cb-check-all"));
+    expect(model.lastOf("select")).toMatchObject({ rows: ["g:metadata", "g:ecephys", "g:behavior"], on: true });
     click(el.querySelector(".vbn-cb-clear-selection"));
     expect(model.sentOf("clear-selection")).toHaveLength(1);
     const search = /** @type {HTMLInputElement} */ (el.querySelector(".vbn-cb-search"));
@@ -193,7 +211,7 @@ describe("CacheBrowser render", () => {
     const rows = [
       ROWS[0],
       row({ id: "f:p/units.csv", label: "units.csv", job: /** @type {any} */ (running) }),
-      row({ id: "f:p/probes.csv", label: "probes.csv", state: "corrupt", job: /** @type {any} */ (failed) }),
+      row({ id: "f:p/probes.csv", label: "probes.csv", state: "corrupt", bytes_on_disk: 1000, job: /** @type {any} */ (failed) }),
     ];
     model.set("row_count", 3);
     answerRows(model, rows);
@@ -201,13 +219,18 @@ describe("CacheBrowser render", () => {
     const bar = /** @type {HTMLProgressElement} */ (rowEl(el, "f:p/units.csv").querySelector(".vbn-cb-progress"));
     expect(bar.value).toBe(500_000);
     expect(bar.max).toBe(2_000_000);
-    expect(rowEl(el, "f:p/units.csv").querySelector(".vbn-cb-job-text")?.textContent).toBe("25% · 1.50 MB/s · 1 min 20 s");
+    const text = rowEl(el, "f:p/units.csv").querySelector(".vbn-cb-job-text");
+    expect(text?.textContent).toBe("25% · 1 min 20 s"); // the rate is in the tooltip and the request's line
+    expect(text?.getAttribute("title")).toBe("25% · 1.50 MB/s · 1 min 20 s");
     const error = rowEl(el, "f:p/probes.csv").querySelector(".vbn-cb-error");
     expect(error?.textContent).toBe(`${XSS}.nwb: BLAKE2b mismatch; the file was discarded`);
     expect(el.querySelector("img")).toBeNull();
     expect(rowEl(el, "f:p/probes.csv").querySelector(".vbn-cb-state")?.textContent).toBe("corrupt");
     click(rowEl(el, "f:p/units.csv").querySelector(".vbn-cb-cancel"));
-    expect(model.lastOf("cancel")).toMatchObject({ job: JOB });
+    expect(model.lastOf("cancel")).toMatchObject({ rows: ["f:p/units.csv"] });
+    // a corrupt file with a failed download still offers Download, Verify and Delete
+    const actions = [...rowEl(el, "f:p/probes.csv").querySelectorAll(".vbn-cb-actions button")];
+    expect(actions.map((b) => b.textContent)).toEqual(["Download", "Verify", "Delete"]);
     // the same bar element is patched in place on the next revision
     model.set("revision", 2);
     await flush();
@@ -215,12 +238,21 @@ describe("CacheBrowser render", () => {
     await flush();
     expect(rowEl(el, "f:p/units.csv").querySelector(".vbn-cb-progress")).toBe(bar);
     expect(bar.value).toBe(bar.max);
-    model.set("transfer", { active: true, files_total: 7, files_done: 2, files_failed: 1, bytes_done: 2e6, bytes_total: 8e6, rate: 1.5e6, eta_s: 80 });
-    const total = /** @type {HTMLProgressElement} */ (el.querySelector(".vbn-cb-total-progress"));
+    /** @type {BatchInfo} */
+    const batch = { id: JOB, label: "session 1043752325", origin: "kernel", state: "running", files: 7, verified: 0, files_done: 2, files_failed: 1, files_cancelled: 0, files_active: 4, bytes_done: 2e6, bytes_total: 8e6, sized: 7, rate: 1.5e6, eta_s: 80, submitted: 2, error: null };
+    /** @type {BatchInfo} */
+    const earlier = { ...batch, id: "e".repeat(32), label: "units.csv", state: "done", files: 1, files_done: 1, files_failed: 0, files_active: 0, bytes_done: 5e5, bytes_total: 5e5, submitted: 1 };
+    model.set("transfer", { active: true, batches: [batch, earlier] });
+    const lines = [...el.querySelectorAll(".vbn-cb-batch")];
+    expect(lines.map((l) => l.getAttribute("data-state"))).toEqual(["running", "done"]);
+    const total = /** @type {HTMLProgressElement} */ (lines[0].querySelector(".vbn-cb-total-progress"));
     expect([total.value, total.max]).toEqual([2e6, 8e6]);
-    expect(el.querySelector(".vbn-cb-transfer-text")?.textContent).toBe("2 of 7 files · 2.00 MB of 8.00 MB · 1 failed · 1.50 MB/s · 1 min 20 s left");
+    expect(lines[0].textContent).toBe("session 1043752325: 2 of 7 files · 2.00 MB of 8.00 MB · 1 failed · 1.50 MB/s · 1 min 20 s left");
+    expect(lines[1].textContent).toBe("units.csv: 1 of 1 files · 500 kB of 500 kB · finished");
     click(el.querySelector(".vbn-cb-cancel-all"));
-    expect(model.lastOf("cancel").job).toBeUndefined();
+    expect(model.lastOf("cancel")).toEqual({ kind: "cancel", id: expect.any(String) }); // everything, one request
+    model.set("task", { kind: "verify", label: "units.csv", active: false, files: 1, files_done: 1, results: { verified: 1 }, error: null });
+    expect(el.querySelector(".vbn-cb-task")?.textContent).toBe("units.csv: still verified (its BLAKE2b matches the manifest)");
     model.set("error", "no row 'f:zzz'");
     expect(el.querySelector(".vbn-cb-status-error")?.textContent).toBe("no row 'f:zzz'");
     cleanup();
@@ -323,24 +355,22 @@ describe("CacheBrowser with the Jupyter server's download manager", () => {
     document.head.append(config);
     /** @type {{ method: string, url: string, body: any }[]} */
     const calls = [];
-    let state = "running";
-    const job = () => ({ id: JOB, cache_dir: "/tmp/cache", manifest: M5, ref: 7, key: "k", path: "/p", state, bytes_done: 5, bytes_total: 10, rate: 1, eta_s: 5, error: null, error_kind: null, submitted: 1, finished: null });
     const fetch = vi.fn(async (/** @type {string} */ url, /** @type {any} */ init) => {
       calls.push({ method: init.method, url, body: init.body ? JSON.parse(init.body) : null });
       /** @type {any} */
       let data = {};
-      if (url.includes("/status")) data = { version: "0.1.0", cache_roots: ["/tmp"], max_workers: 2 };
+      if (url.includes("/status")) data = { version: "0.1.0", api: 2, cache_roots: ["/tmp"], max_workers: 2 };
       else if (url.includes("/cache?")) data = { path: "/tmp/cache", manifests: [M5], current: M5, source: { kind: "mirror", root: "/m" }, jobs: [] };
-      else if (init.method === "GET") data = { jobs: [job()] };
-      else if (init.method === "POST") data = { jobs: [job()] };
-      else data = job();
+      else if (url.endsWith("/downloads")) data = { batch: { id: BATCH }, jobs: [], verified: [] };
+      else if (url.endsWith("/cancel")) data = { cancelled: 3, finished: 0, unknown: [] };
       return new Response(JSON.stringify(data), { status: 200, headers: { "Content-Type": "application/json" } });
     });
     vi.stubGlobal("fetch", fetch);
-    return { calls, finish: () => void (state = "done"), remove: () => config.remove() };
+    return { calls, remove: () => config.remove() };
   }
+  const BATCH = "b".repeat(32);
 
-  it("switches to the server, posts plans, forwards polled jobs, and stops polling on cleanup", async () => {
+  it("switches to the server, then starts and cancels there what the kernel asks, one call each", async () => {
     const server = fakeServer();
     const { model, el, cleanup } = await mount();
     await flush();
@@ -348,29 +378,24 @@ describe("CacheBrowser with the Jupyter server's download manager", () => {
     model.reply(model.lastOf("backend"));
     model.set("backend", "server");
     expect(el.querySelector(".vbn-cb-backend")?.textContent).toBe("downloads: Jupyter server");
-    await flush();
-    const forwarded = model.lastOf("server-jobs");
-    expect(forwarded.jobs[0]).toMatchObject({ id: JOB, state: "running" });
-    answerRows(model);
-    await flush();
-    click(rowEl(el, "s:1043752325").querySelector(".vbn-cb-download"));
     const plan = { cache: "/tmp/cache", manifest: M5, files: [7, 8] };
-    model.reply(model.lastOf("download"), { plan });
+    model.receive({ kind: "server-request", request: "r1", action: "enqueue", plan });
     await flush();
-    const post = server.calls.find((c) => c.method === "POST");
-    expect(post?.url).toBe("/lab-base/vbn-widgets/api/downloads");
-    expect(post?.body).toEqual(plan);
-    // Python asks for a cancel (browser.cancel() in server mode)
-    model.receive({ kind: "server-cancel", jobs: [JOB] });
+    const post = server.calls.filter((c) => c.method === "POST");
+    expect(post.map((c) => c.url)).toEqual(["/lab-base/vbn-widgets/api/downloads"]);
+    expect(post[0].body).toEqual({ ...plan, answer: "batch" });
+    expect(model.lastOf("server-answer")).toMatchObject({ request: "r1", batch: BATCH });
+    model.receive({ kind: "server-request", request: "r2", action: "cancel", all: true });
     await flush();
-    expect(server.calls.some((c) => c.method === "DELETE" && c.url.endsWith(`/downloads/${JOB}`))).toBe(true);
-    server.finish();
+    const cancel = server.calls.filter((c) => c.url.endsWith("/cancel"));
+    expect(cancel.map((c) => c.body)).toEqual([{ cache: "/tmp/cache" }]);
+    const count = server.calls.length;
     await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(model.lastOf("server-jobs").jobs[0].state).toBe("done");
-    const polls = server.calls.length;
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(server.calls.length).toBe(polls); // nothing active: polling stopped
+    expect(server.calls.length).toBe(count); // the page never polls: the kernel reads the job board
     cleanup();
+    model.receive({ kind: "server-request", request: "r3", action: "cancel", all: true });
+    await flush();
+    expect(server.calls.length).toBe(count);
     server.remove();
   });
 });

@@ -1,19 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { createServerLink } from "../../src/cache_browser/cache_server.js";
 import {
+  batchProgress,
+  batchText,
   createRowPages,
   formatBytes,
   formatDuration,
   formatRate,
   jobText,
+  metaText,
   previewText,
   progressOf,
   stateText,
-  transferText,
+  taskText,
   versionLabel,
 } from "../../src/cache_browser/cache_tree.js";
 
-/** @import { CacheRow, RowJob } from "../../src/cache_browser/cache_tree.js" */
+/** @import { BatchInfo, CacheRow, RowJob, TaskInfo } from "../../src/cache_browser/shapes.js" */
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -54,6 +56,7 @@ describe("row texts", () => {
     expect(stateText(row)).toBe("2/7 verified");
     expect(stateText(/** @type {CacheRow} */ ({ state: "corrupt" }))).toBe("corrupt");
     expect(jobText(running)).toBe("25% · 1.00 MB/s · 1 min 20 s");
+    expect(jobText(running, { short: true })).toBe("25% · 1 min 20 s");
     expect(progressOf(running)).toEqual({ value: 250, max: 1000 });
     expect(progressOf({ ...running, state: "done", bytes_done: 10 })).toEqual({ value: 1000, max: 1000 });
     expect(progressOf({ ...running, state: "failed" })).toBeNull();
@@ -63,11 +66,40 @@ describe("row texts", () => {
     expect(versionLabel({ name: "n", version: "0.4.0", latest: false, current: false, downloaded: false })).toBe("v0.4.0");
   });
 
-  it("summarizes the transfer and a preview", () => {
-    expect(transferText(null)).toBe("no downloads");
-    const t = { active: true, files_total: 7, files_done: 2, files_failed: 1, bytes_done: 2e6, bytes_total: 8e6, rate: 1.5e6, eta_s: 4 };
-    expect(transferText(t)).toBe("2 of 7 files · 2.00 MB of 8.00 MB · 1 failed · 1.50 MB/s · 4 s left");
-    expect(transferText({ ...t, active: false })).toContain("finished");
+  it("puts a session's details on one line", () => {
+    const meta = { mouse_id: "524761", genotype: "Sst-IRES-Cre/wt", date: "2020-08-19", experience_level: "Novel", session_type: "EPHYS_1" };
+    expect(metaText(meta)).toBe("mouse 524761 · Sst-IRES-Cre/wt · 2020-08-19 · Novel");
+    expect(metaText({ ...meta, genotype: null, experience_level: null })).toBe("mouse 524761 · 2020-08-19");
+    expect(metaText(null)).toBe("");
+  });
+
+  it("describes each download request by itself", () => {
+    /** @type {BatchInfo} */
+    const b = { id: "b".repeat(32), label: "Behavior-only sessions", origin: "kernel", state: "running", files: 3271, verified: 0, files_done: 1045, files_failed: 1, files_cancelled: 0, files_active: 2225, bytes_done: 2.1e9, bytes_total: 6.5e9, sized: 1100, rate: 1.2e7, eta_s: 200, submitted: 1, error: null };
+    expect(batchText(b)).toBe("Behavior-only sessions: 1,045 of 3,271 files · 2.10 GB of 6.50 GB · 1 failed · 12.0 MB/s · 3 min 20 s left");
+    expect(batchProgress(b)).toEqual({ value: 2.1e9, max: 6.5e9 });
+    const done = { ...b, state: /** @type {const} */ ("done"), files_done: 3271, files_failed: 0, files_active: 0, bytes_done: 6.5e9, rate: null, eta_s: null };
+    expect(batchText(done)).toBe("Behavior-only sessions: 3,271 of 3,271 files · 6.50 GB of 6.50 GB · finished");
+    const cancelled = { ...b, state: /** @type {const} */ ("cancelled"), files_cancelled: 2225, files_active: 0, files_failed: 0 };
+    expect(batchText(cancelled)).toBe("Behavior-only sessions: 1,045 of 3,271 files · 2.10 GB of 6.50 GB · 2,225 cancelled");
+    expect(batchText({ ...b, state: "requested", files_done: 0 })).toBe("Behavior-only sessions: handing 3,271 files to the Jupyter server…");
+    expect(batchText({ ...b, state: "failed", files_done: 0, files_active: 0, error: "the server said no" })).toBe("Behavior-only sessions: the server said no");
+  });
+
+  it("says what a verify found, even when nothing changed", () => {
+    /** @type {TaskInfo} */
+    const one = { kind: "verify", label: "units.csv", active: false, files: 1, files_done: 1, results: { verified: 1 }, error: null };
+    expect(taskText(one)).toBe("units.csv: still verified (its BLAKE2b matches the manifest)");
+    expect(taskText({ ...one, results: { corrupt: 1 } })).toContain("units.csv: corrupt");
+    expect(taskText({ ...one, results: { corrupt: 1 } })).toContain("download it again");
+    expect(taskText({ ...one, active: true, files_done: 0 })).toBe("Verifying units.csv… 0 of 1 files");
+    const many = { ...one, label: "300 files", files: 300, files_done: 300, results: { verified: 298, corrupt: 2 } };
+    expect(taskText(many)).toBe("Verified 300 files: 298 verified, 2 corrupt: download the corrupt files again to replace them");
+    expect(taskText({ ...many, kind: "delete", results: { deleted: 290, absent: 10 } })).toBe("Deleted 300 files: 290 deleted, 10 not on disk");
+    expect(taskText(null)).toBe("");
+  });
+
+  it("summarizes a preview", () => {
     const p = { sessions: 2, unknown: [12, 13], files: 14, bytes: 3e9, to_download_files: 7, to_download_bytes: 1.5e9, bytes_unknown: 0 };
     expect(previewText(p)).toBe("2 sessions: 14 files, 3.00 GB; to download: 7 files, 1.50 GB; not in this release: 12, 13");
   });
@@ -104,39 +136,5 @@ describe("createRowPages", () => {
     await tick();
     pages.ensure(10, 12);
     expect(calls).toHaveLength(4); // the refused page is asked again at the new revision
-  });
-});
-
-describe("createServerLink", () => {
-  it("polls while jobs are active, then stops; enqueue and cancel poll at once", async () => {
-    /** @type {string[]} */
-    const log = [];
-    let listing = [{ id: "1", state: "running" }];
-    const api = {
-      enqueue: async (/** @type {any} */ plan) => void log.push(`enqueue ${plan.files.join(",")}`),
-      jobs: async (/** @type {string} */ path) => {
-        log.push(`jobs ${path}`);
-        return { jobs: listing };
-      },
-      cancel: async (/** @type {string} */ id) => void log.push(`cancel ${id}`),
-    };
-    /** @type {any[][]} */
-    const seen = [];
-    const link = createServerLink({ api, cachePath: "/c", onJobs: (j) => seen.push(j), onError: (m) => log.push(`error ${m}`), intervalMs: 5 });
-    await link.enqueue({ cache: "/c", manifest: "m", files: ["units", 7] });
-    expect(log.slice(0, 2)).toEqual(["enqueue units,7", "jobs /c"]);
-    expect(link.polling).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log.filter((l) => l.startsWith("jobs")).length).toBeGreaterThan(1);
-    listing = [{ id: "1", state: "done" }];
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(link.polling).toBe(false);
-    const count = log.length;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log.length).toBe(count);
-    await link.cancel(["1"]);
-    expect(log.slice(-2)).toEqual(["cancel 1", "jobs /c"]);
-    expect(seen.at(-1)).toEqual([{ id: "1", state: "done" }]);
-    link.dispose();
   });
 });

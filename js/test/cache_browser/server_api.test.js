@@ -126,17 +126,17 @@ describe("createServerApi", () => {
   });
 
   it("POSTs the plan as JSON with the XSRF header and only the known keys", async () => {
-    const { impl, calls } = fakeFetch(() => ({ status: 202, body: { jobs: [{ id: JOB }] } }));
+    const { impl, calls } = fakeFetch(() => ({ status: 202, body: { batch: { id: JOB } } }));
     const api = createServerApi({ baseUrl: "/", token: "t" }, impl);
     const plan = { cache: "/c", manifest: "m_v0.5.0.json", files: ["units", 12], extra: 1 };
-    expect(await api.enqueue(plan)).toEqual({ jobs: [{ id: JOB }] });
+    expect(await api.enqueue(plan)).toEqual({ batch: { id: JOB } });
     const [call] = calls;
     expect(call.url).toBe("/vbn-widgets/api/downloads");
     expect(call.init.method).toBe("POST");
     expect(headersOf(call)["Content-Type"]).toBe("application/json");
     expect(headersOf(call)["X-XSRFToken"]).toBe("2|abc|def|123");
     expect(headersOf(call).Authorization).toBe("token t");
-    expect(JSON.parse(String(call.init.body))).toEqual({ cache: "/c", manifest: "m_v0.5.0.json", files: ["units", 12] });
+    expect(JSON.parse(String(call.init.body))).toEqual({ cache: "/c", manifest: "m_v0.5.0.json", files: ["units", 12], answer: "batch" });
   });
 
   it("DELETEs a job with the XSRF header; refuses a malformed id without a request", async () => {
@@ -209,7 +209,7 @@ describe("createServerApi", () => {
 });
 
 describe("detectServer", () => {
-  const status = { version: "0.1.0", cache_roots: ["/data"], max_workers: 2 };
+  const status = { version: "0.1.0", api: 2, cache_roots: ["/data"], max_workers: 2 };
   const cacheInfo = {
     path: "/data/cache",
     manifests: ["m_v0.5.0.json"],
@@ -249,6 +249,7 @@ describe("detectServer", () => {
       return "reason" in result ? result.reason : "";
     };
     expect(await reason(() => ({ status: 404, body: { message: "Not Found" } }))).toContain("not enabled");
+    expect(await reason(() => ({ body: { ...status, api: undefined } }))).toContain("older than this kernel's");
     expect(await reason((u) => (u.endsWith("status") ? { body: status } : { status: 403, body: { message: "x" } }))).toContain(
       "outside the server's cache_roots (/data)",
     );

@@ -2,8 +2,8 @@
 sizes, selection and latest download job, as the rows the front end pages through.
 
 Pure Python (no widget, no I/O): the widget feeds it file states, sizes and job snapshots and
-asks it for rows (``_cache_summaries`` sums it up into totals and previews). Row ids:
-``g:<group>``, ``s:<session_id>``, ``f:<key>``.
+asks it for rows (``summaries`` sums it up into totals and previews). Row ids:
+``g:<group>``, ``s:<session_id>``, ``f:<key>``. The row shapes are ``shapes.CacheRow``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..data.files import FileState
+from ..data.jobs import ACTIVE
+
 if TYPE_CHECKING:
-    from .data.catalog import Catalog, CatalogFile, CatalogSession
+    from pathlib import Path
+
+    from ..data.catalog import Catalog, CatalogFile, CatalogSession
+    from ..data.layout import CacheLayout, StaticLayout
+    from ..data.manifest import Manifest
 
 GROUPS = {
     "metadata": "Metadata tables",
@@ -21,8 +28,9 @@ GROUPS = {
     "other": "Other files",
 }
 MAX_ROW_ID = 400
-ACTIVE = ("queued", "running")
 JOB_FIELDS = ("id", "state", "bytes_done", "bytes_total", "rate", "eta_s", "error", "error_kind")
+PLACEHOLDER = dict.fromkeys(JOB_FIELDS) | {"state": "queued", "bytes_done": 0}
+FILE_STATES = frozenset(s.value for s in FileState)
 
 
 class RowError(ValueError):
@@ -35,10 +43,18 @@ def _haystack(session: CatalogSession) -> str:
 
 
 class CacheTree:
-    """Rows and selection over one ``Catalog``; file states start as "missing"."""
+    """Rows and selection over one ``Catalog``; file states start as "missing". ``manifest``
+    and ``layout`` only name where the files live (``local_path``); the tree reads nothing."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        manifest: Manifest | None = None,
+        layout: CacheLayout | StaticLayout | None = None,
+    ) -> None:
         self.catalog = catalog
+        self.manifest = manifest
+        self.layout = layout
         self.files: dict[str, CatalogFile] = {f.key: f for f in catalog.files()}
         self.by_ref: dict[str, CatalogFile] = {str(f.ref): f for f in self.files.values()}
         self.sessions: dict[int, CatalogSession] = {}
@@ -57,6 +73,11 @@ class CacheTree:
         self.search = ""
         self._visible: list[str] | None = None
 
+    def local_path(self, key: str) -> Path:
+        if self.layout is None or self.manifest is None:
+            raise RuntimeError("this tree was built without a layout")
+        return self.layout.local_path(self.manifest, self.files[key].entry)
+
     # state fed in by the widget
     def set_local(self, key: str, state: str, bytes_on_disk: int) -> None:
         self.local[key] = (str(state), int(bytes_on_disk))
@@ -73,6 +94,41 @@ class CacheTree:
             self.jobs.pop(key, None)
         elif key in self.files:
             self.jobs[key] = {k: job.get(k) for k in JOB_FIELDS}
+
+    def mark_queued(self, keys: Iterable[str]) -> None:
+        """Files asked of the Jupyter server that its job board does not list yet: "queued"."""
+        for key in keys:
+            if key in self.files and self.jobs.get(key, PLACEHOLDER)["id"] is None:
+                self.jobs[key] = {**PLACEHOLDER, "bytes_total": self.sizes.get(key)}
+
+    def unmark(self, keys: Iterable[str]) -> list[str]:
+        """Drop the "queued" marks of these files; the files that had one."""
+        marked = [k for k in keys if k in self.jobs and self.jobs[k]["id"] is None]
+        for key in marked:
+            del self.jobs[key]
+        return marked
+
+    def busy(self, keys: Iterable[str]) -> list[str]:
+        """The files being downloaded (or asked for)."""
+        return [k for k in keys if k in self.jobs and self.jobs[k]["state"] in ACTIVE]
+
+    def apply_results(self, kind: str, items: Iterable[dict]) -> dict[str, str]:
+        """What a verify or delete (``data.file_ops``) found, carried into the file states;
+        returns the verify results that are file states, by key."""
+        found = {}
+        for item in items:
+            key, result = item["key"], item["result"]
+            if key not in self.files:
+                continue
+            if kind == "verify" and result in FILE_STATES:
+                self.set_local(key, result, item["bytes"])
+                found[key] = result
+                if result != "verified" and self.jobs.get(key, {}).get("state") == "done":
+                    del self.jobs[key]  # the bytes changed since that download
+            elif kind == "delete" and result in ("deleted", "absent"):
+                self.set_local(key, "missing", 0)
+                self.jobs.pop(key, None)
+        return found
 
     # structure
     def groups(self) -> list[str]:
@@ -262,5 +318,4 @@ class CacheTree:
             "eta_s": max(etas) if etas else None,
             "error": f"{len(failed)} of {len(jobs)} files failed" if failed else None,
             "error_kind": failed[0]["error_kind"] if failed else None,
-            "ids": [j["id"] for j in active if j["id"]],
         }

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from .shapes import Comparison, Preview, SourceInfo, Totals, VersionInfo
+
 if TYPE_CHECKING:
-    from ._cache_rows import CacheTree
-    from .data.manifest import ManifestDiff
+    from ..data.manifest import ManifestDiff
+    from .tree import CacheTree
 
 ON_DISK = ("verified", "unchecked")  # unchecked: on a static mount, present but not hashed
 
@@ -29,7 +31,7 @@ def _still_to_fetch(tree: CacheTree, keys: Iterable[str]) -> tuple[int, int, int
     return files, fetch, unknown
 
 
-def totals_info(tree: CacheTree) -> dict[str, int]:
+def totals_info(tree: CacheTree) -> Totals:
     """The ``totals`` trait: files, on disk, known sizes, the selection and what it lacks."""
     to_files, to_bytes, _ = _still_to_fetch(tree, tree.selected)
     return {
@@ -45,7 +47,7 @@ def totals_info(tree: CacheTree) -> dict[str, int]:
     }
 
 
-def preview_info(tree: CacheTree, session_ids: Iterable[int]) -> dict[str, Any]:
+def preview_info(tree: CacheTree, session_ids: Iterable[int]) -> Preview:
     """What downloading these sessions means: files, bytes, and what is not on disk yet."""
     ids = list(dict.fromkeys(session_ids))
     files, unknown = tree.catalog.files_for_sessions(ids)
@@ -63,9 +65,11 @@ def preview_info(tree: CacheTree, session_ids: Iterable[int]) -> dict[str, Any]:
     }
 
 
-def versions_info(available: Iterable[str], on_disk: Iterable[str], current: str) -> list[dict]:
+def versions_info(
+    available: Iterable[str], on_disk: Iterable[str], current: str
+) -> list[VersionInfo]:
     """The ``versions`` trait: every manifest, oldest first, latest and current marked."""
-    from .data.manifest import manifest_version, sort_manifest_names
+    from ..data.manifest import manifest_version, sort_manifest_names
 
     downloaded = set(on_disk)
     names = sort_manifest_names(set(available) | downloaded | {current})
@@ -81,7 +85,7 @@ def versions_info(available: Iterable[str], on_disk: Iterable[str], current: str
     ]
 
 
-def comparison_info(diff: ManifestDiff, cap: int) -> dict[str, Any]:
+def comparison_info(diff: ManifestDiff, cap: int) -> Comparison:
     """The ``comparison`` trait: counts, and at most ``cap`` keys of each kind of change."""
     kinds = ("changed", "added", "removed", "renamed")
     counts = {k: len(getattr(diff, k)) for k in kinds}
@@ -95,7 +99,7 @@ def comparison_info(diff: ManifestDiff, cap: int) -> dict[str, Any]:
     }
 
 
-def source_info(cache: Any) -> dict[str, Any]:
+def source_info(cache: Any) -> SourceInfo:
     """The ``source`` trait of a ``VBNCache``: kind, description, read_only."""
     name = type(cache.source).__name__
     kind = "static" if cache.static else {"S3Source": "s3", "NoneType": "local"}.get(name, "mirror")
