@@ -247,10 +247,21 @@ class DownloadManager:
         return _Mapped({KeyError: 404})
 
     def _data_errors(self):
-        from vbn_widgets.data import ManifestError, ReadOnlyCacheError, VBNDataError
+        from vbn_widgets.data import (
+            ManifestError,
+            ReadOnlyCacheError,
+            UnsafePathError,
+            VBNDataError,
+        )
 
+        # A manifest key whose local path leads out of the cache: the data layer's wall caught
+        # it before the server's own; either way a path outside its room is a 403.
         return _Mapped(
-            {ManifestError: ("files", 400), ReadOnlyCacheError: ("cache", 400)},
+            {
+                ManifestError: ("files", 400),
+                ReadOnlyCacheError: ("cache", 400),
+                UnsafePathError: ("files", 403),
+            },
             {VBNDataError: ("cache", 400), RuntimeError: (None, 503)},
         )
 
