@@ -70,6 +70,7 @@ class Shaped(t.Dict):
         self.shape = shape
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.metadata.setdefault("wire", shape.__name__.removesuffix("JSON"))
+        self.metadata.setdefault("shape", shape)
 
     def validate(self, obj: object, value: object) -> dict:
         value = super().validate(obj, value)

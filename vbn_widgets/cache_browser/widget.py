@@ -94,23 +94,25 @@ class CacheBrowser(StrictWidget):
     _esm = STATIC / "cache_browser.js"
     _css = STATIC / "cache_browser.css"
 
-    versions = t.List(t.Dict(), read_only=True).tag(sync=True, shape=VersionInfo)
+    versions = t.List(t.Dict(), read_only=True).tag(
+        sync=True, shape=VersionInfo, wire="VersionInfo[]"
+    )
     current = t.Unicode("", read_only=True).tag(sync=True)
-    source = t.Dict(read_only=True).tag(sync=True, shape=SourceInfo)
+    source = t.Dict(read_only=True).tag(sync=True, shape=SourceInfo, wire="SourceInfo")
     cache_dir = t.Unicode("", read_only=True).tag(sync=True)
     row_count = t.Int(0, read_only=True).tag(sync=True)
     revision = t.Int(0, read_only=True).tag(sync=True)
-    totals = t.Dict(read_only=True).tag(sync=True, shape=Totals)
-    transfer = t.Dict(read_only=True).tag(sync=True, shape=Transfer)
-    jobs = t.List(t.Dict(), read_only=True).tag(sync=True, shape=JobInfo)
+    totals = t.Dict(read_only=True).tag(sync=True, shape=Totals, wire="Totals")
+    transfer = t.Dict(read_only=True).tag(sync=True, shape=Transfer, wire="Transfer")
+    jobs = t.List(t.Dict(), read_only=True).tag(sync=True, shape=JobInfo, wire="JobInfo[]")
     comparison = t.Dict(default_value=None, allow_none=True, read_only=True).tag(
-        sync=True, shape=Comparison
+        sync=True, shape=Comparison, wire="Comparison | null"
     )
     preview_summary = t.Dict(default_value=None, allow_none=True, read_only=True).tag(
-        sync=True, shape=Preview
+        sync=True, shape=Preview, wire="Preview | null"
     )
     task = t.Dict(default_value=None, allow_none=True, read_only=True).tag(
-        sync=True, shape=TaskInfo
+        sync=True, shape=TaskInfo, wire="TaskInfo | null"
     )
     backend = t.Unicode("kernel", read_only=True).tag(sync=True)
     row_height = t.Int(28, min=16, max=64).tag(sync=True)
