@@ -458,9 +458,10 @@ def write_session(path: Path, spec: SessionSpec | None = None) -> SessionSpec:
     """Write a VBN-shaped ecephys session file at ``path``; returns the spec with what it wrote."""
     spec = spec or SessionSpec()
     rng = np.random.default_rng(spec.seed)
-    spec.probe_ids = {
-        p: 1_044_500_000 + spec.session_id % 1000 + i for i, p in enumerate(spec.probes)
-    }
+    if not spec.probe_ids:
+        spec.probe_ids = {
+            p: 1_044_500_000 + spec.session_id % 1000 + i for i, p in enumerate(spec.probes)
+        }
     written = _write_core(path, spec, rng)
     _write_extensions(path, spec, rng, len(written["frames"]))
     spec.units = written["units"]

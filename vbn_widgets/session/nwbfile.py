@@ -59,6 +59,16 @@ def text(value: Any) -> Any:
     return value
 
 
+def _open_h5(target: Any) -> h5py.File:
+    try:
+        return h5py.File(target, "r")
+    except OSError as err:
+        # A read-only mount (a static cache) may refuse HDF5's file lock: read without it.
+        if "lock" not in str(err).lower() or not isinstance(target, str):
+            raise
+        return h5py.File(target, "r", locking=False)
+
+
 class NWBFile:
     """One NWB file open for reading (``h5py.File``); ``name`` is how errors refer to it."""
 
@@ -82,8 +92,7 @@ class NWBFile:
             self._fileobj.seek(0)
             target = self._fileobj
         try:
-            # No HDF5 file locking: a read-only mount (static cache) may refuse the lock.
-            self.h5 = h5py.File(target, "r", locking=False)
+            self.h5 = _open_h5(target)
         except OSError as err:
             raise SessionFileError(
                 f"{self.name} is truncated or corrupt: HDF5 cannot open it ({err}); "
@@ -96,6 +105,11 @@ class NWBFile:
                 f"{self.name} is an HDF5 file but not an NWB file "
                 f"(root neurodata_type is {kind or 'missing'!r})"
             )
+
+    @property
+    def fetch_stats(self) -> Any:
+        """Bytes and requests fetched so far when streamed (``FetchStats``); None for a path."""
+        return getattr(self._fileobj, "stats", None)
 
     # access, with errors that name the file and the object
     @contextmanager

@@ -52,6 +52,12 @@ class BehaviorSession:
     def nwb_name(self) -> str:
         return self._nwb.name
 
+    @property
+    def fetch_stats(self):
+        """For a streamed file, what was fetched so far (``bytes_fetched``, ``requests``,
+        ``blocks_from_disk``, ``retries``); None for a file on disk."""
+        return self._nwb.fetch_stats
+
     def close(self) -> None:
         self._nwb.close()
 

@@ -33,7 +33,8 @@ def scalar_unit_columns(nwb: NWBFile, group: h5py.Group) -> list[str]:
     names = []
     with nwb.reading(group.name):
         for name, obj in group.items():
-            if name == "id" or name.endswith("_index") or f"{name}_index" in group:
+            is_index = name.endswith("_index") and name[: -len("_index")] in group
+            if name == "id" or is_index or f"{name}_index" in group:
                 continue
             if name in RAGGED or not isinstance(obj, h5py.Dataset) or obj.ndim != 1:
                 continue
@@ -175,8 +176,9 @@ class RaggedColumn(Mapping[int, np.ndarray]):
         Nothing is kept in the mapping (a call for 2,000 units holds ~1 GB only as long as the
         caller does). Unknown ids raise ``UnknownUnitError`` before anything is read.
         """
-        ids = [int(u) for u in unit_ids]  # type: ignore[call-overload]
-        rows = np.array([self._row(u) for u in ids], dtype=np.int64)
+        wanted = list(unit_ids)
+        rows = np.array([self._row(u) for u in wanted], dtype=np.int64)
+        ids = [int(u) for u in wanted]  # type: ignore[call-overload]
         offsets = self.offsets()
         starts, stops = offsets[rows], offsets[rows + 1]
         dataset = self._dataset()
