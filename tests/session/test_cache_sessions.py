@@ -29,7 +29,7 @@ def assert_same_session(a, b, n_units: int = 10) -> None:
 
 
 def test_stream_from_mirror_then_reopen_from_the_block_cache(nwb_release, tmp_path):
-    root, sid, spec = nwb_release
+    root, sid, _spec = nwb_release
     reference = BehaviorEcephysSession.from_nwb_path(root / _key(sid))
     cache = VBNCache.from_mirror(root, tmp_path / "cache")
     streamed = cache.get_ecephys_session(sid)  # not downloaded: "auto" streams
@@ -76,7 +76,7 @@ def test_local_download_and_static(nwb_release, tmp_path):
 
 
 def test_bad_ids_and_stand_ins_are_named(nwb_release, tmp_path):
-    root, sid, _ = nwb_release
+    root, _sid, _ = nwb_release
     cache = VBNCache.from_mirror(root, tmp_path / "cache")
     with pytest.raises(UnknownSessionError, match=r"ecephys session 123 is not in .*v0\.5\.0"):
         cache.get_ecephys_session(123)
