@@ -30,15 +30,19 @@ def session_file(tmp_path_factory):
 
 
 def _rewrite_hash(release: Path, key: str, data: bytes) -> None:
-    """Put ``data`` at ``key`` (its latest version) and record its hash in the latest manifest."""
+    """Put ``data`` at ``key`` (its latest version) and record its hash wherever a manifest names
+    that object version (an unchanged file keeps one version id across manifests)."""
     from vbn_widgets.data.demo import LATEST, manifest_name
 
     (release / key).write_bytes(data)
     digest = blake2b(data).hexdigest()
-    for manifest in [release / "visual-behavior-neuropixels" / "manifests" / manifest_name(LATEST)]:
+    folder = release / "visual-behavior-neuropixels" / "manifests"
+    latest = json.loads((folder / manifest_name(LATEST)).read_text())
+    version = next(e["version_id"] for e in latest["data_files"].values() if e["url"].endswith(key))
+    for manifest in folder.glob("*.json"):
         doc = json.loads(manifest.read_text())
         for entry in doc["data_files"].values():
-            if entry["url"].endswith(key):
+            if entry["url"].endswith(key) and entry["version_id"] == version:
                 entry["file_hash"] = digest
         manifest.write_text(json.dumps(doc, indent=4))
 

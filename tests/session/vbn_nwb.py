@@ -60,6 +60,8 @@ class SessionSpec:
     duration: float = 120.0
     seed: int = 0
     lfp_probes: tuple[str, ...] = ("probeA", "probeC")
+    rate_hz: float | None = None  # None: 5-400 spikes per unit; else Poisson at ~rate_hz
+    keep_spikes: bool = True
     # filled by write_session
     probe_ids: dict[str, int] = field(default_factory=dict)
     spikes: dict[int, np.ndarray] = field(default_factory=dict)
@@ -296,9 +298,13 @@ def _write_core(path: Path, spec: SessionSpec, rng: np.random.Generator) -> dict
     units = _units_frame(spec, rng, channels)
     spike_list, amp_list, wave_list = [], [], []
     for uid in units.index:
-        n = int(rng.integers(5, 400))
+        if spec.rate_hz is None:
+            n = int(rng.integers(5, 400))
+        else:
+            n = int(rng.poisson(spec.rate_hz * rng.lognormal(-0.5, 1.0) * spec.duration))
         times = np.sort(rng.random(n) * spec.duration)
-        spec.spikes[int(uid)] = times
+        if spec.keep_spikes:
+            spec.spikes[int(uid)] = times
         spike_list.append(times)
         amp_list.append(rng.random(n) * 1e-4)
         wave_list.append(rng.standard_normal((4, 6)))
