@@ -85,7 +85,7 @@ def response_table(
             tagged = cortex & (rng.random(n) < p)
     amp["opto_pulse"] = np.where(tagged, rng.uniform(0.8, 1.6, n), 0.0)
     amp["opto_cosine"] = np.where(tagged, rng.uniform(6.0, 14.0, n), 0.0)
-    classes = [c for c in RESPONSES if c in events]
+    classes = [c for c in RESPONSES if len(events.get(c, ()))]
     matrix = np.stack([amp[c] for c in classes], axis=1)
     n_events = np.array([len(events[c]) for c in classes], dtype=np.float64)
     total = np.rint(units["firing_rate"].to_numpy() * duration)
