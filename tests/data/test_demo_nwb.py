@@ -483,6 +483,21 @@ def test_bad_nwb_options_are_rejected_before_anything_is_written(tmp_path, kwarg
     assert list(tmp_path.iterdir()) == []
 
 
+def test_default_session_lasts_twenty_minutes_with_every_block():
+    from vbn_widgets.data.demo_nwb.plan import DEFAULT_DURATION_S
+    from vbn_widgets.data.demo_nwb.stimuli import Task
+    from vbn_widgets.data.demo_nwb.timeline import build_timeline
+
+    timeline = build_timeline(Task("H", "G", 0.003), DEFAULT_DURATION_S, np.random.default_rng(0))
+    assert 1200 <= timeline.duration <= 1300
+    blocks = timeline.presentations.groupby("stimulus_block")["stimulus_name"].first()
+    assert list(blocks.index) == [0, 1, 2, 3, 4, 5]
+    assert blocks[2] == "gabor_20_deg_250ms" and blocks[4] == "flash_250ms"
+    assert len(timeline.behavior.trials) > 50
+    assert len(timeline.optotagging) >= 36
+    assert timeline.eye["timestamps"].iloc[-1] > 0.95 * timeline.duration
+
+
 def test_full_length_option_is_one_real_length_session():
     options = NwbOptions.full_length()
     assert options.sessions == 1 and options.duration_s >= 9500
