@@ -129,8 +129,8 @@ def _demo(args: argparse.Namespace) -> int:
                 "JupyterLab is not installed: pip install 'vbn-widgets[lab]' (or use --no-lab)"
             ) from None
     print(
-        "Preparing the offline demo (the first run writes ~1.9 GB, genuine NWB files included, "
-        "in about a minute) ...",
+        "Preparing the offline demo (the first run writes ~1.8 GB, four genuine NWB sessions "
+        "included, in about a minute) ...",
         flush=True,
     )
     demo = ensure_demo_data(
