@@ -498,7 +498,30 @@ def test_default_session_lasts_twenty_minutes_with_every_block():
     assert timeline.eye["timestamps"].iloc[-1] > 0.95 * timeline.duration
 
 
-def test_full_length_option_is_one_real_length_session():
+def test_full_length_option_is_one_real_length_session_of_typical_size():
+    from vbn_widgets.data.demo_nwb.plan import choose_sessions
+    from vbn_widgets.data.demo_tables import build_tables
+
     options = NwbOptions.full_length()
     assert options.sessions == 1 and options.duration_s >= 9500
+    _, tables = build_tables(0.1, 0)
+    sessions = tables.ecephys_sessions.set_index("ecephys_session_id")
+    (sid,) = choose_sessions(tables.ecephys_sessions, 1, options.typical_units)
+    nearest = (sessions["unit_count"] - options.typical_units).abs().min()
+    assert abs(sessions.loc[sid, "unit_count"] - options.typical_units) == nearest
     assert demo.TRUTH_DIR.startswith(".")
+
+
+def test_default_choice_is_two_mice_on_their_familiar_and_novel_days():
+    from vbn_widgets.data.demo_nwb.plan import choose_sessions
+    from vbn_widgets.data.demo_tables import build_tables
+
+    _, tables = build_tables(0.1, 0)
+    sessions = tables.ecephys_sessions.set_index("ecephys_session_id")
+    chosen = sessions.loc[choose_sessions(tables.ecephys_sessions, 4)]
+    assert chosen["mouse_id"].nunique() == 2
+    for _, days in chosen.groupby("mouse_id"):
+        assert list(days["experience_level"]) == ["Familiar", "Novel"]
+    assert chosen["abnormal_histology"].isna().all() and chosen["abnormal_activity"].isna().all()
+    cre = chosen.groupby("mouse_id")["genotype"].first().str.split("-").str[0]
+    assert cre.nunique() == 2 and set(cre) & {"Sst", "Vip"}  # optotagged units in at least one

@@ -429,6 +429,7 @@ def _nwb_marker(options: NwbOptions, genuine: Genuine) -> dict:
         "lfp_s": float(options.lfp_s),
         "lfp_probes": options.lfp_probes,
         "behavior_duration_s": float(options.behavior_duration_s),
+        "typical_units": options.typical_units,
     }
     return {
         "options": used if options.sessions else {"sessions": 0},

@@ -25,6 +25,7 @@ from .stimuli import Task
 DEFAULT_SESSIONS = 4
 DEFAULT_DURATION_S = 1230.0  # ~20.5 minutes: every block, ~595 image flashes per task block
 FULL_DURATION_S = 9600.0
+TYPICAL_UNITS = 2085  # the real release's mean units per session
 DEFAULT_LFP_S = 30.0
 BEHAVIOR_DURATION_S = 600.0
 STREAM_NWB = 9  # numpy stream id, beside demo_constants' 1-8
@@ -40,6 +41,7 @@ class NwbOptions:
     lfp_s: float = DEFAULT_LFP_S  # 0: no genuine LFP file
     lfp_probes: int | None = None  # per session; None: every probe with LFP
     behavior_duration_s: float = BEHAVIOR_DURATION_S
+    typical_units: int | None = None  # pick the sessions with unit counts nearest this instead
 
     def __post_init__(self) -> None:
         def bad(value, low):
@@ -73,13 +75,23 @@ class NwbOptions:
     @classmethod
     def full_length(cls) -> NwbOptions:
         """One session at the real length (~9,600 s) for the benchmark."""
-        return cls(sessions=1, duration_s=FULL_DURATION_S, lfp_s=DEFAULT_LFP_S)
+        return cls(sessions=1, duration_s=FULL_DURATION_S, lfp_s=DEFAULT_LFP_S, lfp_probes=2,
+                   typical_units=TYPICAL_UNITS)  # fmt: skip
 
 
-def choose_sessions(sessions: pd.DataFrame, n: int) -> list[int]:
-    """``n`` ecephys session ids, whole mice (Familiar then Novel) first."""
+def choose_sessions(sessions: pd.DataFrame, n: int, typical_units: int | None = None) -> list[int]:
+    """``n`` ecephys session ids, whole mice (Familiar then Novel) first; with ``typical_units``,
+    the normal sessions whose unit counts are nearest it (a benchmark's representative session)."""
     if n <= 0:
         return []
+    if typical_units is not None:
+        normal = sessions[
+            sessions["abnormal_histology"].isna() & sessions["abnormal_activity"].isna()
+        ]
+        pool = normal if len(normal) >= n else sessions
+        distance = (pool["unit_count"] - typical_units).abs()
+        order = pool.assign(distance=distance).sort_values(["distance", "ecephys_session_id"])
+        return [int(x) for x in order["ecephys_session_id"][:n]]
     frame = sessions.assign(
         abnormal=sessions["abnormal_histology"].notna() | sessions["abnormal_activity"].notna(),
         cre=sessions["genotype"].str.split("-").str[0].map(_CRE_RANK).fillna(2),
@@ -96,7 +108,8 @@ def choose_sessions(sessions: pd.DataFrame, n: int) -> list[int]:
     pairs = mice[mice["days"] == 2]
     while len(chosen) + 2 <= n and len(pairs):
         fresh = pairs[~pairs["cre"].isin(used_cre)]
-        pick = (fresh if len(fresh) else pairs).sort_values("cre", kind="stable").index[0]
+        pool = fresh if len(fresh) else pairs
+        pick = pool.sort_values(["abnormal", "cre", "units"], kind="stable").index[0]
         used_cre.add(pairs.loc[pick, "cre"])
         pairs = pairs.drop(index=pick)
         days = frame[frame["mouse_id"] == pick].sort_values("session_number")
@@ -166,7 +179,7 @@ def write_genuine(root: Path, project: str, tables, options: NwbOptions, seed: i
     files: dict[str, Path] = {}
     summary: dict[int, dict] = {}
     truth: dict[int, pd.DataFrame] = {}
-    chosen = choose_sessions(tables.ecephys_sessions, int(options.sessions))
+    chosen = choose_sessions(tables.ecephys_sessions, options.sessions, options.typical_units)
     for rank, sid in enumerate(chosen):
         row = sessions.loc[sid]
         folder = f"{project}/behavior_ecephys_sessions/{sid}"
