@@ -20,7 +20,6 @@ import tempfile
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -143,6 +142,7 @@ class RemoteFile(io.RawIOBase):
         retry: RetryPolicy | None = None,
         workers: int = WORKERS,
         memory_bytes: int = MEMORY_BYTES,
+        piece_bytes: int = PIECE,
     ) -> None:
         super().__init__()
         self.reader = reader
@@ -157,6 +157,7 @@ class RemoteFile(io.RawIOBase):
         self._memory: OrderedDict[int, bytes] = OrderedDict()
         self._memory_cap = max(1, memory_bytes // block_size)
         self._workers = workers
+        self._piece = piece_bytes
         self._lock = threading.RLock()
 
     # io.RawIOBase
@@ -227,7 +228,7 @@ class RemoteFile(io.RawIOBase):
 
     def _runs(self, missing: list[int]) -> list[tuple[int, int]]:
         """Adjacent missing blocks grouped into pieces of at most ``PIECE`` bytes."""
-        per_piece = max(1, PIECE // self.block_size)
+        per_piece = max(1, self._piece // self.block_size)
         runs: list[tuple[int, int]] = []
         for index in missing:
             if runs and runs[-1][1] == index and runs[-1][1] - runs[-1][0] < per_piece:
@@ -246,6 +247,8 @@ class RemoteFile(io.RawIOBase):
         found: dict[int, bytes] = {}
         for piece in pieces:
             found.update(piece)
+        for index, block in found.items():  # in this thread: it holds the lock, workers do not
+            self._remember(index, block)
         return found
 
     def _fetch_run(self, run: tuple[int, int]) -> dict[int, bytes]:
@@ -260,9 +263,6 @@ class RemoteFile(io.RawIOBase):
             blocks[index] = block
             if self.store is not None:
                 self.store.put(index, block)
-        with self._lock:
-            for index, block in blocks.items():
-                self._remember(index, block)
         return blocks
 
     def _fetch_verified(self, start: int, stop: int) -> bytes:
@@ -294,14 +294,3 @@ class RemoteFile(io.RawIOBase):
     def _count_retry(self) -> None:
         self.stats.retries += 1
 
-
-def open_remote(
-    reader: RangeReader,
-    obj: RemoteObject,
-    cache_root: Path | None,
-    **options,
-) -> RemoteFile:
-    return RemoteFile(reader, obj, cache_root=cache_root, **options)
-
-
-OpenRemote = Callable[..., RemoteFile]
