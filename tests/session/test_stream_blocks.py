@@ -83,3 +83,47 @@ def test_cut_and_failed_ranges_are_retried_and_never_cached(tmp_path):
     with pytest.raises(DownloadError, match=r"test/key: bytes 9216-10239 could not be read"):
         broken.read(10)
     assert not list((tmp_path / "b").rglob("*.blk"))
+
+
+@pytest.mark.timeout(60)
+def test_prefetch_fetches_ranges_in_parallel_then_reads_hit_the_cache(tmp_path):
+    reader = Reader()
+    f = remote(reader, tmp_path, workers=4)
+    ranges = [(i * 10_000, i * 10_000 + 3000) for i in range(20)]
+    f.prefetch(ranges)
+    assert len(reader.calls) == 20 and len(reader.threads) > 1
+    before = len(reader.calls)
+    for start, stop in ranges:
+        f.seek(start)
+        assert f.read(stop - start) == DATA[start:stop]
+    assert len(reader.calls) == before
+    remote(Reader(), None).prefetch(ranges)  # no block cache on disk: nothing to fill
+
+
+def test_read_many_prefetches_its_runs_when_streamed(nwb_release, tmp_path, monkeypatch):
+    import numpy as np
+
+    from vbn_widgets import BehaviorEcephysSession, VBNCache
+    from vbn_widgets.session import units as units_module
+
+    root, sid, _ = nwb_release
+    cache = VBNCache.from_mirror(root, tmp_path / "cache")
+    entry = cache.manifest.data_entry(
+        cache.get_ecephys_session_table(filter_abnormalities=False).loc[sid, "file_id"]
+    )
+    stream = cache.stream_file(entry, block_size=1024)
+    asked: list = []
+    original = stream.prefetch
+    monkeypatch.setattr(stream, "prefetch", lambda ranges: (asked.append(ranges), original(ranges)))
+    # one run per unit, so that there is something to prefetch
+    monkeypatch.setattr(
+        units_module, "merge_ranges", lambda a, b: sorted(zip(a.tolist(), b.tolist(), strict=True))
+    )
+    session = BehaviorEcephysSession.from_file_object(stream, name=entry.key)
+    ids = list(session.spike_times)[::3]
+    got = session.spike_times.read_many(ids)
+    with BehaviorEcephysSession.from_nwb_path(root / entry.key) as local:
+        for uid in ids:
+            np.testing.assert_array_equal(got[uid], local.spike_times[uid])
+    assert len(asked) == 1 and len(asked[0]) == len(ids)
+    session.close()

@@ -35,6 +35,14 @@ SOURCES = ("auto", "local", "stream", "download")
 BLOCKS_DIR = "blocks"
 
 
+def source_identity(source: S3Source | MirrorSource) -> str:
+    """Where the bytes come from, for the block cache: the bucket (not the endpoint, which may be
+    a proxy or a test server; version id and ETag pin the bytes), or the mirror folder."""
+    if isinstance(source, S3Source):
+        return f"s3://{source.bucket}"
+    return f"mirror:{source.root}"
+
+
 class _EntryRanges:
     """``RangeReader`` for one manifest entry of an ``S3Source`` or ``MirrorSource``."""
 
@@ -159,7 +167,7 @@ class SessionAccess:
         if not isinstance(source, (S3Source, MirrorSource)):
             raise ReadOnlyCacheError(f"{entry.key}: the source {source!r} cannot be streamed")
         size, etag = source.stat(entry)
-        obj = RemoteObject(source.description, entry.key, entry.version_id, etag, size)
+        obj = RemoteObject(source_identity(source), entry.key, entry.version_id, etag, size)
         root = Path(self.layout.root) / PRIVATE_DIR / BLOCKS_DIR
         reader = _EntryRanges(source, entry, etag)
         return RemoteFile(reader, obj, cache_root=root, retry=self.retry, **options)

@@ -107,6 +107,11 @@ class NWBFile:
             )
 
     @property
+    def fileobj(self) -> IO[bytes] | None:
+        """The file object read from (a byte-range stream), or None for a path."""
+        return self._fileobj
+
+    @property
     def fetch_stats(self) -> Any:
         """Bytes and requests fetched so far when streamed (``FetchStats``); None for a path."""
         return getattr(self._fileobj, "stats", None)
