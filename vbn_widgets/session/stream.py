@@ -313,4 +313,3 @@ class RemoteFile(io.RawIOBase):
 
     def _count_retry(self) -> None:
         self.stats.retries += 1
-
