@@ -96,17 +96,13 @@ class SessionAccess:
     def get_behavior_session(
         self, behavior_session_id: int, *, source: SessionSource = "auto"
     ) -> BehaviorSession:
-        """A behavior-only session (``behavior_session_<id>.nwb``); ``source`` as above."""
+        """A behavior session (``behavior_session_<id>.nwb``, or the behavior parts of the ecephys
+        file of a session recorded with ecephys); ``source`` as above."""
         from ..session import BehaviorSession
-        from ..session.errors import UnknownSessionError
 
         row = self._session_row("behavior_sessions", behavior_session_id)
-        ecephys = row.get("ecephys_session_id")
-        if pd.notna(ecephys) and not (pd.notna(row["file_id"]) and int(row["file_id"]) >= 0):
-            raise UnknownSessionError(
-                f"behavior session {behavior_session_id} was recorded with ecephys session "
-                f"{int(ecephys)}: open it with get_ecephys_session({int(ecephys)})"
-            )
+        # A behavior session recorded with ecephys points at the ecephys file (as in AllenSDK,
+        # which then reads the behavior parts of that file).
         entry = self.manifest.data_entry(row["file_id"])
         return BehaviorSession(self._open_entry(entry, source))
 
