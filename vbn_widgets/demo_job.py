@@ -208,6 +208,9 @@ def run_lab(demo: DemoData, notebooks: Path, *, port: int | None, browser: bool)
             start_new_session=True,
         )
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C must stop it even when started with SIGINT ignored (a parent that ignores SIGINT
+    # passes that on, and Python then installs no KeyboardInterrupt handler of its own).
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         deadline = time.monotonic() + 120
         while not _answers(f"{base}/api/status?token={token}"):
@@ -228,6 +231,7 @@ def run_lab(demo: DemoData, notebooks: Path, *, port: int | None, browser: bool)
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         stop(process)
 
 
