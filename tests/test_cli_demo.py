@@ -57,10 +57,10 @@ def test_demo_starts_lab_prints_url_and_stops_on_ctrl_c(tmp_path):
     cmd = [str(CLI), "demo", "--no-browser", "--port", str(port), "--data", str(data)]
     # Started with SIGINT ignored, as some parents (test runners, job managers) pass it on:
     # Ctrl-C must still stop it.
-    process = subprocess.Popen(  # noqa: PLW1509 - the child only resets one signal
+    process = subprocess.Popen(
         [*cmd, "--scale", "0.02"],
         env=env,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
