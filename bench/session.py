@@ -13,12 +13,12 @@
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from run import median_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "visual-behavior-neuropixels-data"
@@ -50,15 +50,6 @@ def ensure_session(data: Path) -> Path:
         )
         marker.write_text(key)
     return root / marker.read_text().strip()
-
-
-def _median(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _ours_open(path: Path):
@@ -94,8 +85,8 @@ def chosen_units(session) -> list[int]:
 
 def local_figures(path: Path, repeat: int) -> dict:
     _ours_open(path).close()  # warm the OS page cache for both readers alike
-    ours = _median(lambda: _ours_open(path).close(), repeat)
-    peer = _median(lambda: _pynwb_open(path), max(3, repeat // 3))
+    ours = median_seconds(lambda: _ours_open(path).close(), repeat)
+    peer = median_seconds(lambda: _pynwb_open(path), max(3, repeat // 3))
     session = _ours_open(path)
     ids = chosen_units(session)
     session.close()
@@ -108,7 +99,7 @@ def local_figures(path: Path, repeat: int) -> dict:
     def open_only():
         _ours_open(path).close()
 
-    spike_s = max(0.0, _median(spikes, repeat) - _median(open_only, repeat))
+    spike_s = max(0.0, median_seconds(spikes, repeat) - median_seconds(open_only, repeat))
     return {
         "session_file_bytes": path.stat().st_size,
         "session_open_s": round(ours, 4),

@@ -11,7 +11,7 @@ from vbn_testing.wrapped import EventLog, GatedSource
 
 from vbn_widgets import VBNCache
 from vbn_widgets.data import FileState, ManifestError, MirrorSource, ReadOnlyCacheError
-from vbn_widgets.data import file_ops as file_ops_module
+from vbn_widgets.data import layout as layout_module
 from vbn_widgets.data.jobs import JobState
 from vbn_widgets.data.layout import DOWNLOADED_DATA
 from vbn_widgets.data.transfers import DownloadQueue
@@ -28,14 +28,14 @@ def queue():
 def record_writes(monkeypatch):
     """How many times _downloaded_data.json is written (the real write still happens)."""
     writes = []
-    real = file_ops_module.atomic_write_bytes
+    real = layout_module.atomic_write_bytes
 
-    def counting(path, data):
+    def counting(path, data, **options):
         if path.name == DOWNLOADED_DATA:
             writes.append(json.loads(data))
-        real(path, data)
+        real(path, data, **options)
 
-    monkeypatch.setattr(file_ops_module, "atomic_write_bytes", counting)
+    monkeypatch.setattr(layout_module, "atomic_write_bytes", counting)
     return writes
 
 

@@ -11,7 +11,6 @@ their records in one write. Neither holds the queue's lock while hashing or touc
 from __future__ import annotations
 
 import glob
-import json
 import threading
 import time
 import uuid
@@ -24,7 +23,7 @@ from filelock import Timeout
 from .errors import ReadOnlyCacheError
 from .files import FileState
 from .job_plan import manifest_named, plan_entries
-from .layout import DOWNLOADED_DATA, PART_SUFFIX, CacheLayout, atomic_write_bytes
+from .layout import PART_SUFFIX, CacheLayout
 
 if TYPE_CHECKING:
     from .cache import VBNCache
@@ -185,7 +184,7 @@ class Operations:
                 self._note(op, ref, entry, status.state.value, size=status.bytes_on_disk)
         finally:
             if isinstance(layout, CacheLayout) and (add or forget):
-                update_record(layout, add, forget)
+                layout.update_downloaded(add, forget)
 
     def _delete(self, op: Operation) -> None:
         layout = op.cache.layout
@@ -218,7 +217,7 @@ class Operations:
                 )
         finally:
             if forget:
-                update_record(layout, {}, forget)
+                layout.update_downloaded(forget=forget)
 
 
 def remove_file(layout: CacheLayout, final: Path, forget: set[str]) -> int | None:
@@ -240,14 +239,3 @@ def remove_file(layout: CacheLayout, final: Path, forget: set[str]) -> int | Non
                 part.unlink(missing_ok=True)
                 freed = (freed or 0) + size
     return freed
-
-
-def update_record(layout: CacheLayout, add: dict[str, str], forget: set[str]) -> None:
-    """One read-modify-write of _downloaded_data.json (AllenSDK's format) for many files."""
-    book = layout.root / DOWNLOADED_DATA
-    with layout.lock(book):
-        data = layout.read_downloaded()
-        kept = {k: v for k, v in data.items() if k not in forget}
-        kept.update(add)
-        if kept != data:
-            atomic_write_bytes(book, json.dumps(kept, indent=2, sort_keys=True).encode())

@@ -34,7 +34,6 @@ import json
 import os
 import socket
 import stat
-import tempfile
 import threading
 import time
 import uuid
@@ -44,6 +43,7 @@ from typing import TYPE_CHECKING
 
 from .jobs import BATCH_FIELDS, JOB_FIELDS, JOB_STATES, OPERATION_FIELDS, check_fields, is_id
 from .layout import PRIVATE_DIR
+from .paths import atomic_write_bytes
 
 if TYPE_CHECKING:
     from .queue_views import QueueViews
@@ -134,7 +134,9 @@ class BoardWriter:
             if cache_dir not in self._cleaned:
                 self._cleaned.add(cache_dir)
                 _remove_dead_boards(folder)
-            _replace(folder / self.name, json.dumps(board, separators=(",", ":")).encode())
+            atomic_write_bytes(
+                folder / self.name, json.dumps(board, separators=(",", ":")).encode(), durable=False
+            )
         except OSError:
             return  # the folder went away or is full: the board is best effort
         if view["totals"]["active"] or any(o["state"] == "running" for o in view["operations"]):
@@ -151,17 +153,6 @@ class BoardWriter:
             self._cond.notify_all()
         if self._thread is not threading.current_thread():
             self._thread.join(30)
-
-
-def _replace(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _pid_alive(pid: int) -> bool:

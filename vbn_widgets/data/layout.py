@@ -21,7 +21,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import tempfile
 from contextlib import contextmanager
 from hashlib import blake2b
 from pathlib import Path
@@ -38,7 +37,7 @@ from .manifest import (
     sort_manifest_names,
 )
 from .manifest_rules import shown
-from .paths import escape_of, within
+from .paths import atomic_write_bytes, escape_of, within
 
 DOWNLOADED_DATA = "_downloaded_data.json"
 LAST_USED = "_manifest_last_used.txt"
@@ -53,21 +52,6 @@ def hash_file(path: Path, chunk_size: int = 1 << 22) -> str:
         while chunk := handle.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def check_cache_folder(folder: Path, *, static: bool) -> None:
@@ -216,19 +200,16 @@ class CacheLayout(_Walled):
     def update_downloaded(
         self, add: dict[str, str] | None = None, forget: set[str] = frozenset()
     ) -> None:
-        """One read-modify-write of _downloaded_data.json under its lock: add records (path ->
-        hash; paths resolved) and drop path keys. Nothing is written when nothing changes."""
+        """One read-modify-write of _downloaded_data.json under its lock: drop path keys, then
+        add records (path -> hash; paths resolved). Nothing is written when nothing changes."""
         book = self.root / DOWNLOADED_DATA
         add = {str(Path(k).resolve()): v for k, v in (add or {}).items()}
         with self.lock(book):
             data = self.read_downloaded()
-            before = len(data)
-            changed = any(data.get(k) != v for k, v in add.items())
-            data.update(add)
-            for key in forget:
-                data.pop(key, None)
-            if not changed and len(data) == before:
+            kept = {k: v for k, v in data.items() if k not in forget} | add
+            if kept == data:
                 return
+            data = kept
             atomic_write_bytes(book, json.dumps(data, indent=2, sort_keys=True).encode())
             stat = book.stat()
             self._records = ((stat.st_ino, stat.st_size, stat.st_mtime_ns), data)

@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import threading
 import zlib
 from collections import OrderedDict
@@ -29,6 +28,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from ..data.download import RetryPolicy
 from ..data.errors import DownloadError
+from ..data.paths import atomic_write_bytes
 from ..data.sources import TransientSourceError
 
 # Chosen by measurement (bench/session.py, 800 scattered units of a 2.4 GB session): 256 KiB
@@ -84,7 +84,7 @@ class BlockStore:
         meta = self.dir / "object.json"
         about = {**asdict(obj), "block_size": block_size}
         if not meta.is_file():
-            _atomic_write(meta, json.dumps(about, indent=2).encode())
+            atomic_write_bytes(meta, json.dumps(about, indent=2).encode(), durable=False)
         self._names: dict[int, str] = {}
         for entry in os.scandir(self.dir):
             stem, _, ext = entry.name.partition(".")
@@ -114,21 +114,10 @@ class BlockStore:
     def put(self, index: int, data: bytes) -> None:
         crc = f"{zlib.crc32(data):08x}"
         try:
-            _atomic_write(self.dir / f"{index}-{crc}.blk", data)
+            atomic_write_bytes(self.dir / f"{index}-{crc}.blk", data, durable=False)
         except OSError:
             return  # a full disk only costs a refetch later
         self._names[index] = crc
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RemoteFile(io.RawIOBase):
