@@ -78,12 +78,18 @@ GOALS = {
     "export_120k_ids_ms": ("<=", 50.0),
     "explorer_memory_vs_table": ("<=", 0.5),
     "quality_change_p95_ms": ("<=", 25.0),
+    "session_open_s": ("<=", 0.5),
+    "session_open_speedup_vs_pynwb": (">=", 10.0),
+    "stream_open_bytes_fraction": ("<=", 0.25),
 }
 
 
 def report(figures: dict[str, float]) -> str:
     lines = [f"{'figure':40} {'value':>10}  goal"]
     for name, value in figures.items():
+        if isinstance(value, dict):
+            lines += [f"{name}:"] + [f"  {k:52} {v}" for k, v in value.items()]
+            continue
         op, goal = GOALS.get(name, ("", None))
         ok = "" if goal is None else ("ok" if eval_goal(value, op, goal) else "MISSED")
         goal_text = f"{op} {goal} {ok}" if goal is not None else ""
@@ -101,7 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path(__file__).parent / "results" / "data")
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--only-load", action="store_true", help="only the table-load figures")
+    parser.add_argument("--only-session", action="store_true", help="only the session figures")
+    parser.add_argument("--no-stream", action="store_true", help="skip the SeaweedFS figures")
     args = parser.parse_args(argv)
+    if args.only_session:
+        figures = session_figures(args)
+        print(report(figures))
+        write_json(args, figures)
+        return 0
     release = ensure_release(args.data)
     cache_dir = args.data / "cache"
     figures = bench_units_load(release, cache_dir, args.repeat)
@@ -116,7 +129,26 @@ def main(argv: list[str] | None = None) -> int:
         figures |= display_and_export(units)
         figures |= peers(units)
         figures |= quality_changes(units)
+        figures |= session_figures(args)
     print(report(figures))
+    write_json(args, figures)
+    return 0
+
+
+def session_figures(args) -> dict:
+    import tempfile
+
+    from session import ensure_session, local_figures, stream_figures
+
+    path = ensure_session(args.data)
+    figures = local_figures(path, args.repeat)
+    if not args.no_stream:
+        with tempfile.TemporaryDirectory(dir=args.data) as work:
+            figures |= stream_figures(path, Path(work))
+    return figures
+
+
+def write_json(args, figures: dict) -> None:
     if args.json:
         meta = {
             "vbn_widgets": __version__,
@@ -125,7 +157,6 @@ def main(argv: list[str] | None = None) -> int:
             "machine": platform.machine(),
         }
         args.json.write_text(json.dumps({**figures, "meta": meta}, indent=2) + "\n")
-    return 0
 
 
 if __name__ == "__main__":

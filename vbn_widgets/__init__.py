@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from .cache_browser import CacheBrowser
     from .data import VBNCache
     from .quality_filter import QualityFilter
+    from .session import BehaviorEcephysSession, BehaviorSession
     from .session_picker import SessionPicker
     from .table_explorer import TableExplorer
     from .vbn_explorer import VBNExplorer
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "BehaviorEcephysSession": ".session",
+    "BehaviorSession": ".session",
     "CacheBrowser": ".cache_browser",
     "QualityFilter": ".quality_filter",
     "SessionPicker": ".session_picker",
@@ -32,6 +35,8 @@ _ALL_WIDGETS = ("TableExplorer", "CacheBrowser")
 
 __all__ = [
     "ALL_WIDGETS",
+    "BehaviorEcephysSession",
+    "BehaviorSession",
     "CacheBrowser",
     "QualityFilter",
     "SessionPicker",

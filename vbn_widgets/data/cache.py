@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from filelock import Timeout
 
+from .cache_sessions import SessionAccess
 from .cache_tables import TableAccess
 from .download import FileProgress, ProgressCallback, RetryPolicy, fetch_verified
 from .errors import ManifestError, ReadOnlyCacheError, VBNDataError
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["FileProgress", "VBNCache"]
 
 
-class VBNCache(TableAccess):
+class VBNCache(TableAccess, SessionAccess):
     """A VBN release cache: manifests, the five metadata tables, and the data files.
 
     Parameters

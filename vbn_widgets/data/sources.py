@@ -130,6 +130,31 @@ class MirrorSource:
 
         return Stream(chunks(), start, total, handle.close)
 
+    # byte ranges, for reading a file in place without downloading it (vbn_widgets.session)
+    def stat(self, entry: FileEntry) -> tuple[int, str]:
+        """(size, a tag that changes when the file does: size and modification time)."""
+        try:
+            info = self.path_of(entry).stat()
+        except FileNotFoundError:
+            raise DownloadError(f"{self.description} has no {entry.key}") from None
+        return info.st_size, f"{info.st_size}-{info.st_mtime_ns}"
+
+    def read_range(
+        self, entry: FileEntry, start: int, stop: int, *, etag: str | None = None
+    ) -> bytes:
+        """Bytes ``start`` to ``stop - 1``; ``etag`` (from ``stat``) must still match."""
+        path = self.path_of(entry)
+        try:
+            with path.open("rb") as handle:
+                if etag is not None:
+                    info = os.fstat(handle.fileno())
+                    if f"{info.st_size}-{info.st_mtime_ns}" != etag:
+                        raise DownloadError(f"{entry.key} changed in {self.description}")
+                handle.seek(start)
+                return handle.read(stop - start)
+        except FileNotFoundError:
+            raise DownloadError(f"{self.description} has no {entry.key}") from None
+
 
 def _s3_client(region: str, endpoint_url: str | None, max_attempts: int):
     import boto3
@@ -277,3 +302,36 @@ class S3Source:
                 body.close()
 
         return Stream(chunks(), start, total, body.close)
+
+    # byte ranges, for reading a file in place without downloading it (vbn_widgets.session)
+    def stat(self, entry: FileEntry) -> tuple[int, str | None]:
+        """(size, ETag) of the entry's object version (a HEAD request)."""
+        reply = self._call(entry.key, self.client.head_object, **self._object_kwargs(entry))
+        return int(reply["ContentLength"]), reply.get("ETag")
+
+    def read_range(
+        self, entry: FileEntry, start: int, stop: int, *, etag: str | None = None
+    ) -> bytes:
+        """Bytes ``start`` to ``stop - 1`` of the entry's object version, in one ranged GET.
+
+        With ``etag`` the server refuses (412) an object that is no longer that one; a reply
+        for another range, or a cut body, raises ``TransientSourceError`` (worth retrying).
+        """
+        kwargs = self._object_kwargs(entry)
+        kwargs["Range"] = f"bytes={start}-{stop - 1}"
+        if etag:
+            kwargs["IfMatch"] = etag
+        reply = self._call(entry.key, self.client.get_object, **kwargs)
+        body = reply["Body"]
+        try:
+            content_range = reply.get("ContentRange") or ""
+            if not content_range.startswith(f"bytes {start}-{stop - 1}/"):
+                raise TransientSourceError(
+                    f"{entry.key}: asked for bytes {start}-{stop - 1}, the server sent "
+                    f"{content_range or 'no Content-Range'}"
+                )
+            if etag and reply.get("ETag") not in (None, etag):
+                raise DownloadError(f"{entry.key}: ETag changed from {etag} to {reply['ETag']}")
+            return self._read_all(entry.key, body)
+        finally:
+            body.close()

@@ -1,0 +1,237 @@
+"""Session figures on a full-length demo session file, side by side with pynwb in one process.
+
+- ``session_open_s``: open + units without spikes + stimulus_presentations + trials (ours).
+- ``session_open_speedup_vs_pynwb``: pynwb's ``NWBHDF5IO(...).read()`` + ``units.to_dataframe()``
+  + every presentations table's ``to_dataframe()`` on the same file, divided by ours.
+- ``spike_times_800_units_s``: ``spike_times.read_many`` of 800 quality-passing units.
+- ``stream_open_bytes_fraction``: bytes a SeaweedFS S3 server sent (counted by a loopback proxy)
+  to open the session streamed and read those 800 units' spike times, over the file's size;
+  ``stream_reopen_bytes``: the same again from the block cache.
+- ``stream_compare``: the same workload through other byte-range layers (remfile, fsspec's HTTP
+  file with its block caches) and our block sizes, when those packages are installed.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+BUCKET = "visual-behavior-neuropixels-data"
+KEY = "visual-behavior-neuropixels/behavior_ecephys_sessions/1/ecephys_session_1.nwb"
+N_UNITS = 800
+
+
+def _harness():
+    for folder in (ROOT / "tests" / "vbn_testing", ROOT / "tests" / "session"):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+
+
+def ensure_session(data: Path) -> Path:
+    """The full-length demo session file (written once into ``data/session/``)."""
+    path = data / "session" / "ecephys_session_full.nwb"
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"writing a full-length session file into {path} ...", flush=True)
+    try:
+        from vbn_widgets.data.demo_nwb import write_full_session  # H-nwb's demo, when present
+    except ImportError:
+        _harness()
+        import vbn_nwb  # the tests' pynwb writer, scaled to a real session's size
+
+        spec = vbn_nwb.SessionSpec(
+            probes=("probeA", "probeB", "probeC", "probeD", "probeE", "probeF"),
+            units_per_probe=350,
+            channels_per_probe=384,
+            duration=9550.0,
+            rate_hz=6.0,
+            keep_spikes=False,
+        )
+        tmp = path.with_suffix(".partial")
+        vbn_nwb.write_session(tmp, spec)
+        tmp.replace(path)
+    else:
+        write_full_session(path, seed=0)
+    return path
+
+
+def _median(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _ours_open(path: Path):
+    from vbn_widgets import BehaviorEcephysSession
+
+    session = BehaviorEcephysSession.from_nwb_path(path)
+    _ = session.get_units(), session.stimulus_presentations, session.trials
+    return session
+
+
+def _pynwb_open(path: Path) -> None:
+    from pynwb import NWBHDF5IO
+
+    with NWBHDF5IO(str(path), "r", load_namespaces=True) as io:
+        nwb = io.read()
+        nwb.units.to_dataframe()
+        for name, table in nwb.intervals.items():
+            if name.endswith("_presentations"):
+                table.to_dataframe()
+
+
+def chosen_units(session) -> list[int]:
+    """800 units that pass the tutorial's thresholds (scattered through the file, as a QC
+    selection is), topped up by a fixed random sample if fewer pass."""
+    passing = session.get_units(
+        amplitude_cutoff_maximum=0.1, presence_ratio_minimum=0.9, isi_violations_maximum=0.5
+    ).index.tolist()
+    rest = [u for u in session.spike_times if u not in set(passing)]
+    rng = np.random.default_rng(0)
+    extra = rng.choice(rest, max(0, N_UNITS - len(passing)), replace=False).tolist()
+    return sorted(passing + extra)[:N_UNITS] if len(passing) < N_UNITS else passing[:N_UNITS]
+
+
+def local_figures(path: Path, repeat: int) -> dict:
+    _ours_open(path).close()  # warm the OS page cache for both readers alike
+    ours = _median(lambda: _ours_open(path).close(), repeat)
+    peer = _median(lambda: _pynwb_open(path), max(3, repeat // 3))
+    session = _ours_open(path)
+    ids = chosen_units(session)
+    session.close()
+
+    def spikes():
+        s = _ours_open(path)
+        s.spike_times.read_many(ids)
+        s.close()
+
+    def open_only():
+        _ours_open(path).close()
+
+    spike_s = max(0.0, _median(spikes, repeat) - _median(open_only, repeat))
+    return {
+        "session_file_bytes": path.stat().st_size,
+        "session_open_s": round(ours, 4),
+        "session_open_pynwb_s": round(peer, 3),
+        "session_open_speedup_vs_pynwb": round(peer / ours, 1),
+        "spike_times_800_units_s": round(spike_s, 4),
+    }
+
+
+def _workload(session, ids) -> None:
+    _ = session.get_units(), session.stimulus_presentations, session.trials
+    session.spike_times.read_many(ids)
+
+
+def stream_figures(path: Path, work: Path) -> dict:  # noqa: PLR0915
+    """Everything streamed through a counting proxy in front of SeaweedFS."""
+    _harness()
+    from cut_proxy import CutProxy
+    from seaweed import SeaweedS3
+
+    from vbn_widgets import BehaviorEcephysSession
+    from vbn_widgets.data.cache_sessions import _EntryRanges
+    from vbn_widgets.data.manifest import FileEntry
+    from vbn_widgets.data.sources import S3Source
+    from vbn_widgets.session.stream import RemoteFile, RemoteObject
+
+    session = BehaviorEcephysSession.from_nwb_path(path)
+    ids = chosen_units(session)
+    session.close()
+    size = path.stat().st_size
+    figures: dict = {}
+    compare: dict = {}
+    with SeaweedS3(base_dir=work) as s3:
+        s3.create_versioned_bucket(BUCKET)
+        admin = s3.admin_client()
+        admin.upload_file(str(path), BUCKET, KEY)
+        version = admin.head_object(Bucket=BUCKET, Key=KEY)["VersionId"]
+        url = f"https://{BUCKET}.s3.us-west-2.amazonaws.com/{KEY}"
+        entry = FileEntry("1", url, version, "", BUCKET, KEY)
+
+        def ours(block_size: int, cache: Path | None):
+            with CutProxy("127.0.0.1", s3.port) as proxy:
+                source = S3Source(BUCKET, endpoint_url=proxy.endpoint_url)
+                nbytes, etag = source.stat(entry)
+                obj = RemoteObject(source.description, KEY, version, etag, nbytes)
+                remote = RemoteFile(
+                    _EntryRanges(source, entry, etag), obj, cache_root=cache, block_size=block_size
+                )
+                start = time.perf_counter()
+                opened = BehaviorEcephysSession.from_file_object(remote, name=KEY)
+                _workload(opened, ids)
+                seconds = time.perf_counter() - start
+                opened.close()
+                sent = sum(c.bytes_to_client for c in proxy.connections)
+                return sent, seconds, len(proxy.requests)
+
+        blocks = work / "blocks"
+        sent, seconds, requests = ours(1 << 20, blocks)
+        figures["stream_open_bytes_fraction"] = round(sent / size, 4)
+        figures["stream_open_s"] = round(seconds, 2)
+        figures["stream_open_requests"] = requests
+        again, seconds, requests = ours(1 << 20, blocks)
+        figures["stream_reopen_bytes"] = again
+        figures["stream_reopen_s"] = round(seconds, 3)
+        for block in (64 << 10, 256 << 10, 1 << 20, 4 << 20):
+            sent, seconds, requests = ours(block, None)
+            compare[f"vbn_widgets block {block >> 10} KiB"] = _row(sent, size, seconds, requests)
+        public = f"{s3.endpoint_url}/{BUCKET}/{KEY}?versionId={version}"
+        for name, opener in _peers().items():
+            with CutProxy("127.0.0.1", s3.port) as proxy:
+                target = public.replace(s3.endpoint_url, proxy.endpoint_url)
+                start = time.perf_counter()
+                try:
+                    handle = opener(target)
+                    opened = BehaviorEcephysSession.from_file_object(handle, name=name)
+                    _workload(opened, ids)
+                    opened.close()
+                except Exception as err:  # a peer's failure is reported, not fatal
+                    compare[name] = {"error": f"{type(err).__name__}: {err}"[:200]}
+                    continue
+                seconds = time.perf_counter() - start
+                sent = sum(c.bytes_to_client for c in proxy.connections)
+                compare[name] = _row(sent, size, seconds, len(proxy.requests))
+    figures["stream_compare"] = compare
+    return figures
+
+
+def _row(sent: int, size: int, seconds: float, requests: int) -> dict:
+    return {
+        "bytes": sent,
+        "fraction": round(sent / size, 4),
+        "seconds": round(seconds, 2),
+        "requests": requests,
+    }
+
+
+def _peers() -> dict:
+    """Other byte-range layers, each as ``url -> file object`` (only those installed)."""
+    peers = {}
+    try:
+        import remfile
+
+        peers["remfile (default: 100 KiB+ chunks, memory cache)"] = remfile.File
+    except ImportError:
+        pass
+    try:
+        import aiohttp  # noqa: F401 - fsspec's HTTP file system needs it
+        import fsspec
+
+        for cache in ("readahead", "blockcache", "bytes"):
+            fs = fsspec.filesystem("http")
+            peers[f"fsspec http, cache_type={cache} (5 MiB blocks)"] = (
+                lambda url, fs=fs, cache=cache: fs.open(url, "rb", cache_type=cache)
+            )
+    except ImportError:
+        pass
+    return peers
