@@ -32,6 +32,8 @@ from .units import area_depth_order, area_order
 
 SORTS = ("area", "response", "latency")
 SCALES = ("rate", "zscore")
+#: Most spikes one view may bin (estimated from the mean rate): bounds a request's time.
+MAX_WORK_SPIKES = 300_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +98,7 @@ class ResponseModel:
         """Make ``view`` current; on any error nothing changes."""
         bins = view.check()
         events = self.events_named(view.event)
+        self._check_work(events, bins)
         groups, labels = events.groups(view.grouping)
         if view.condition is not None and view.condition not in labels:
             raise SpikeError(f"no group {view.condition!r} in {view.grouping}: {labels[:10]}")
@@ -116,6 +119,19 @@ class ResponseModel:
         self.view, self.bins, self.events = view, bins, events
         self.groups, self.group_labels, self.sums = groups, labels, sums
         self._derive()
+
+    def _check_work(self, events: Events, bins: Bins) -> None:
+        times = self.trains.times
+        if len(times) == 0 or len(events) == 0:
+            return
+        span = max(float(times.max() - times.min()), 1.0)
+        covered = min(1.0, len(events) * (bins.stop - bins.start) / span)
+        estimate = len(events) * (bins.stop - bins.start) / span * len(times)
+        if covered and estimate > MAX_WORK_SPIKES:
+            raise SpikeError(
+                f"{len(events):,} events x {bins.stop - bins.start:g} s windows would bin about "
+                f"{estimate:,.0f} spikes; choose fewer events, a shorter window or fewer units"
+            )
 
     def update(self, **changes: object) -> None:
         """Change some fields of the view (``event=``, ``window=``, ``sort=`` ...)."""

@@ -6,7 +6,8 @@ Only AllenSDK's table and column names are used: ``stimulus_presentations`` (``s
 ``trials`` (``hit``, ``miss``, ``false_alarm``, ``correct_reject``, ``aborted``,
 ``auto_rewarded``), ``optotagging_table`` (``start_time``, ``condition``, ``level``),
 ``rewards`` and ``licks`` (``timestamps``), ``task_parameters`` (``response_window_sec``).
-Nullable flags (stored as float 0/1/NaN, read as pandas ``boolean``) count as False when missing.
+A flag is true when it reads "True" or 1 (bool, nullable boolean, float 0/1/NaN or text
+alike) and False when missing.
 """
 
 from __future__ import annotations
@@ -19,8 +20,13 @@ from .errors import SpikeError
 OUTCOMES = ("hit", "miss", "false_alarm", "correct_reject", "aborted", "auto_rewarded")
 
 
+TRUE_TEXT = ("true", "1", "1.0")
+
+
 def as_flag(values: pd.Series) -> pd.Series:
-    return values.astype("boolean").fillna(False).astype(bool)
+    """True where a flag column is true, whatever its storage: bool, nullable boolean, float
+    0/1/NaN or the text "True"/"False" (missing counts as False)."""
+    return values.astype(str).str.lower().isin(TRUE_TEXT)
 
 
 def table(session: object, name: str) -> pd.DataFrame:
@@ -136,7 +142,7 @@ STIM_CODE = """stim = session.stimulus_presentations
 
 
 def flag(values):
-    return values.astype("boolean").fillna(False).astype(bool)
+    return values.astype(str).str.lower().isin(["true", "1", "1.0"])
 
 """
 

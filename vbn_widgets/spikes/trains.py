@@ -110,14 +110,14 @@ class SpikeTrains:
     def from_mapping(cls, mapping: Mapping, unit_ids: Sequence[int]) -> SpikeTrains:
         """The trains of ``unit_ids`` from a mapping unit id -> spike times.
 
-        A mapping with a bulk reader (``read_many(unit_ids) -> (times, offsets)``, as the
-        session reader's lazy ``spike_times`` has) is read in one go.
+        A mapping with a bulk reader (``read_many(unit_ids) -> {unit_id: times}``, as the
+        session reader's lazy ``spike_times`` has) is read with few contiguous reads.
         """
         ids = [int(u) for u in unit_ids]
         bulk = getattr(mapping, "read_many", None)
         if callable(bulk):
-            times, offsets = bulk(ids)
-            return cls(ids, times, offsets)
+            found = bulk(ids)
+            return cls.from_arrays(ids, (found[u] for u in ids))
         missing = [u for u in ids if u not in mapping]
         if missing:
             raise SpikeError(f"no spike times for unit(s) {missing[:5]}")
@@ -179,3 +179,28 @@ def _check_sorted(ids: np.ndarray, times: np.ndarray, offsets: np.ndarray) -> No
         bad = np.flatnonzero(falling)[0] + 1
         unit = ids[np.searchsorted(offsets, bad, side="right") - 1]
         raise SpikeError(f"unit {unit}: spike times must be sorted (AllenSDK's are)")
+
+
+class TrainStore:
+    """The spike trains of a session's units, read in bulk when first asked for and kept, so
+    that a changing unit selection reads only the units it adds."""
+
+    def __init__(self, mapping: Mapping) -> None:
+        self._mapping = mapping
+        self._loaded = SpikeTrains([], np.empty(0), np.zeros(1, dtype=np.int64))
+
+    def get(self, unit_ids: Sequence[int]) -> SpikeTrains:
+        ids = [int(u) for u in unit_ids]
+        have = set(self._loaded.unit_ids.tolist())
+        missing = [u for u in ids if u not in have]
+        if missing:
+            new = SpikeTrains.from_mapping(self._mapping, missing)
+            old = self._loaded
+            self._loaded = SpikeTrains(
+                np.concatenate([old.unit_ids, new.unit_ids]),
+                np.concatenate([old.times, new.times]),
+                np.concatenate([old.offsets, new.offsets[1:] + old.offsets[-1]]),
+            )
+        if ids == self._loaded.unit_ids.tolist():
+            return self._loaded
+        return self._loaded.subset(ids)
