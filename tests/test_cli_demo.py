@@ -134,3 +134,5 @@ def test_bad_options_are_reported(capsys):
     for option in ("--data", "--port", "--no-browser", "--no-lab"):
         assert option in out
     assert "--scale" not in out  # advanced, hidden
+    assert "--full-length" in out  # the benchmark's one real-length genuine session
+    assert "--nwb-sessions" not in out

@@ -1,4 +1,4 @@
-"""The notebooks: committed without outputs, one data-location convention, and 01-04 executed
+"""The notebooks: committed without outputs, one data-location convention, and 01-04, 06 executed
 in a real kernel (nbclient) against a small demo that the first cell must not rebuild."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ EXECUTED = [
     "02_quality_metrics.ipynb",
     "03_cache_and_downloads.ipynb",
     "04_sessions_and_linking.ipynb",
+    "06_session_data.ipynb",
 ]
 NOT_EXECUTED = ["05_real_s3.ipynb"]  # needs the internet
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .data import VBNCache
 from .data.demo import is_demo_release, write_demo_release
+from .data.demo_nwb.plan import DEFAULT_DURATION_S, NwbOptions
 
 DATA_ENV = "VBN_WIDGETS_DATA"
 TABLES = ("ecephys_sessions", "behavior_sessions", "probes", "channels", "units")
@@ -47,18 +48,34 @@ class DemoData:
         return cache
 
 
+def demo_nwb_options(scale: float = 1.0) -> NwbOptions:
+    """The genuine NWB files of the demo: at full scale four 20.5-minute ecephys sessions (two
+    mice, each on its Familiar and Novel day) with genuine LFP files (30 s) for two probes each;
+    a scaled-down demo (tests) gets one short session (~2.5 minutes) with one 5 s LFP file."""
+    if scale >= 1.0:
+        return NwbOptions(sessions=4, duration_s=DEFAULT_DURATION_S, lfp_s=30.0, lfp_probes=2)
+    return NwbOptions(
+        sessions=1, duration_s=60.0, lfp_s=5.0, lfp_probes=1, behavior_duration_s=120.0
+    )
+
+
 def ensure_demo_data(
-    data_dir: str | os.PathLike[str] | None = None, *, scale: float = 1.0
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    scale: float = 1.0,
+    nwb: NwbOptions | None = None,
 ) -> DemoData:
     """Write the demo release if it is missing, then download and load its five tables once.
 
+    ``nwb`` says which sessions get genuine NWB files (default :func:`demo_nwb_options`).
     A release already in ``data_dir`` (default :func:`default_data_dir`) is used whatever its
     scale: notebooks call this in their first cell, and a second run writes nothing.
     """
     root = Path(data_dir or default_data_dir()).expanduser().resolve()
     release = root / "release"
     if not is_demo_release(release):
-        write_demo_release(release, scale=scale, seed=0)
+        nwb = demo_nwb_options(scale) if nwb is None else nwb
+        write_demo_release(release, scale=scale, seed=0, nwb=nwb)
     demo = DemoData(release, root / "cache")
     cache = demo.cache()
     cache.load_latest_manifest()

@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from vbn_widgets.cli import main
 from vbn_widgets.data import demo
 from vbn_widgets.data.demo import DemoRelease, write_demo_release
 from vbn_widgets.data.demo_tables import build_tables, counts_for_scale
+from vbn_widgets.demo_job import demo_nwb_options
 
 PROJECT = "visual-behavior-neuropixels"
 URL_PREFIX = "https://visual-behavior-neuropixels-data.s3.us-west-2.amazonaws.com/"
@@ -571,13 +573,31 @@ def test_folder_filled_by_someone_else_during_the_build_is_left_alone(tmp_path, 
 
 def test_cli_demo_data(tmp_path, capsys):
     dest = tmp_path / "cli"
-    assert main(["demo-data", str(dest), "--scale", "0.02", "--seed", "3"]) == 0
+    assert (
+        main(["demo-data", str(dest), "--scale", "0.02", "--seed", "3", "--nwb-sessions", "0"]) == 0
+    )
     out = capsys.readouterr().out
     assert str(dest) in out
     assert "v0.5.0" in out
     assert f"units {counts_for_scale(0.02).units:,}" in out
+    assert "genuine NWB: 0 ecephys sessions" in out
     reference = write_demo_release(tmp_path / "api", scale=0.02, seed=3)
     assert tree_digest(dest) == tree_digest(reference.root)
+
+
+def test_cli_demo_data_nwb_options_reach_the_writer(tmp_path, capsys):
+    dest = tmp_path / "cli"
+    options = ["--nwb-sessions", "1", "--session-duration", "60", "--lfp-seconds", "1"]
+    assert main(["demo-data", str(dest), "--scale", "0.02", "--seed", "3", *options,
+                 "--lfp-probes", "1"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "genuine NWB: 1 ecephys sessions" in out
+    options = replace(demo_nwb_options(0.02), sessions=1, duration_s=60, lfp_s=1, lfp_probes=1)
+    reference = write_demo_release(tmp_path / "api", scale=0.02, seed=3, nwb=options)
+    assert len(reference.nwb_sessions) == 1
+    assert main(["demo-data", str(tmp_path / "bad"), "--nwb-sessions", "-1"]) == 1
+    assert "nwb_sessions must be a non-negative integer, got -1" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
 
 
 def test_cli_reports_errors(tmp_path, capsys):

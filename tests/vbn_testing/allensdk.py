@@ -6,7 +6,8 @@ to run in its own interpreter and get JSON (and, for tables, parquet files) back
     result = run_allensdk(SNIPPET, args={"path": str(nwb)}, timeout=600)
 
 The snippet sees ``args`` (a dict), ``out_dir`` (a pathlib.Path for parquet files) and sets
-``result`` to something JSON can encode. ``require_allensdk()`` skips the calling test cleanly
+``result`` to something JSON can encode (pandas' NA/NaT become null, numpy values plain
+numbers or lists, anything else its str). ``require_allensdk()`` skips the calling test cleanly
 when the venv is absent.
 """
 
@@ -31,7 +32,16 @@ out_dir = pathlib.Path(sys.argv[2])
 result = None
 """
 _EPILOGUE = """
-pathlib.Path(sys.argv[3]).write_text(json.dumps(result, default=str))
+def _plain(value):
+    import numpy, pandas
+    if value is pandas.NA or value is pandas.NaT:
+        return None
+    if isinstance(value, numpy.generic):
+        return value.item()
+    if isinstance(value, numpy.ndarray):
+        return value.tolist()
+    return str(value)
+pathlib.Path(sys.argv[3]).write_text(json.dumps(result, default=_plain))
 """
 
 

@@ -18,10 +18,14 @@ object version that a manifest references but that is not the latest (v0.4.0's `
 its ecephys NWB files) sits under ``.versions/<version_id>/<key>``. Files that did not change
 between the versions exist once and carry the same version id in both manifests.
 
-Data files are small stand-ins, not NWB: a header line, a JSON line naming the key, ids and
-version, then pseudo-random bytes. Everything derives from
-``numpy.random.default_rng([seed, stream])``, so the same ``(scale, seed)`` gives a
-byte-identical tree.
+Data files are small stand-ins, not NWB (a header line, a JSON line naming the key, ids and
+version, then pseudo-random bytes), except for ``nwb_sessions`` ecephys sessions (and one
+behavior-only session of each of their mice) that get genuine NWB files written by pynwb in the
+real files' layout (:mod:`vbn_widgets.data.demo_nwb`): the session file (v0.5.0; its superseded
+v0.4.0 version stays a stand-in), LFP files of its probes and the behavior-only file. The marker
+file lists them (``nwb``), and ``.vbn-widgets-demo-truth/<ecephys_session_id>.parquet`` holds the
+ground truth of their built-in responses. Everything derives from
+``numpy.random.default_rng([seed, stream])``, so the same arguments give a byte-identical tree.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from .demo_constants import (
     counts_for_scale,
     stream,
 )
+from .demo_nwb.plan import Genuine, NwbOptions, write_genuine
 from .demo_tables import DemoTables, build_tables
 
 PROJECT = "visual-behavior-neuropixels"
@@ -54,6 +59,7 @@ BUCKET_URL = "https://visual-behavior-neuropixels-data.s3.us-west-2.amazonaws.co
 VERSIONS = ("0.4.0", "0.5.0")
 LATEST = VERSIONS[-1]
 MARKER = ".vbn-widgets-demo.json"
+TRUTH_DIR = ".vbn-widgets-demo-truth"
 VERSIONS_DIR = ".versions"
 STANDIN_HEADER = b"VBN-WIDGETS DEMO STAND-IN, NOT AN NWB FILE\n"
 TABLES = ("units", "probes", "channels", "ecephys_sessions", "behavior_sessions")
@@ -83,6 +89,22 @@ class DemoRelease:
     data_file_counts: Mapping[str, int] = field(hash=False)  # kind -> files per manifest
     scale: float = 1.0
     seed: int = 0
+    nwb: Mapping[str, object] = field(default_factory=dict, hash=False)  # the marker's "nwb"
+
+    @property
+    def nwb_sessions(self) -> tuple[int, ...]:
+        """Ecephys sessions whose v0.5.0 session file is a genuine NWB file."""
+        return tuple(int(k) for k in self.nwb.get("sessions", {}))
+
+    @property
+    def nwb_behavior_sessions(self) -> tuple[int, ...]:
+        """Behavior-only sessions whose file is a genuine NWB file."""
+        return tuple(int(k) for k in self.nwb.get("behavior_sessions", {}))
+
+    def ground_truth(self, ecephys_session_id: int) -> pd.DataFrame:
+        """The built-in responses of a genuine session: one row per (unit, event class) with
+        ``unit_id``, ``event``, ``spikes_per_event``, ``latency_s``, ``jitter_s``."""
+        return read_ground_truth(self.root, ecephys_session_id)
 
     @property
     def latest_manifest(self) -> Path:
@@ -110,10 +132,17 @@ class _Object:
     data: bytes
     version_id: str
     latest: bool
+    written: Path | None = None  # a genuine NWB file already in the build folder (data unused)
 
     @cached_property
     def file_hash(self) -> str:
-        return hashlib.blake2b(self.data).hexdigest()
+        if self.written is None:
+            return hashlib.blake2b(self.data).hexdigest()
+        digest = hashlib.blake2b()
+        with self.written.open("rb") as f:
+            while block := f.read(1 << 22):
+                digest.update(block)
+        return digest.hexdigest()
 
     def entry(self) -> dict[str, str]:
         return {
@@ -182,7 +211,7 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 
 def _release_objects(
-    tables: DemoTables, counts: Counts, scale: float, seed: int
+    tables: DemoTables, counts: Counts, scale: float, seed: int, genuine: Genuine | None = None
 ) -> tuple[dict[str, dict], list[_Object]]:
     """The two manifests (as dicts) and every object version they reference."""
     files = _data_files(tables)
@@ -200,11 +229,16 @@ def _release_objects(
     old_units = _Object(meta["units"].key, _csv(tables.units_v040), next(ids), latest=False)
     old_data: list[_Object] = []
     latest_data: list[_Object] = []
+    real = genuine.files if genuine is not None else {}
     for i, f in enumerate(files):
         first = _Object(f.key, _standin(f, i, "0.4.0", scale, seed), next(ids), latest=True)
+        if f.kind != "ecephys_session" and f.key in real:
+            first = replace(first, data=b"", written=real[f.key])
         if f.kind == "ecephys_session":  # every ecephys NWB file was reprocessed for v0.5.0
             old_data.append(replace(first, latest=False))
             new = _Object(f.key, _standin(f, i, "0.5.0", scale, seed), next(ids), latest=True)
+            if f.key in real:
+                new = replace(new, data=b"", written=real[f.key])
             latest_data.append(new)
         else:
             old_data.append(first)
@@ -241,6 +275,10 @@ def _write_tree(
     made: set[Path] = set()
     for obj in objects:
         path = _object_path(root, obj)
+        if obj.written is not None:
+            if obj.written != path:
+                raise AssertionError(f"{obj.written} is not at its key's path {path}")
+            continue
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
@@ -252,13 +290,34 @@ def _write_tree(
     (root / MARKER).write_bytes(json.dumps(marker, indent=2, sort_keys=True).encode() + b"\n")
 
 
-def is_demo_release(path: str | os.PathLike[str]) -> bool:
-    """True if ``path`` holds a release written by :func:`write_demo_release`."""
+def read_marker(path: str | os.PathLike[str]) -> dict | None:
+    """The marker of a demo release in ``path`` (its scale, seed, row counts and ``nwb``: the
+    genuine NWB sessions), or None when ``path`` holds none."""
     try:
         marker = json.loads((Path(path) / MARKER).read_text())
     except (OSError, ValueError):
-        return False
-    return isinstance(marker, dict) and marker.get("generator") == __name__
+        return None
+    return marker if isinstance(marker, dict) and marker.get("generator") == __name__ else None
+
+
+def is_demo_release(path: str | os.PathLike[str]) -> bool:
+    """True if ``path`` holds a release written by :func:`write_demo_release`."""
+    return read_marker(path) is not None
+
+
+def is_standin(path: str | os.PathLike[str]) -> bool:
+    """True if the file at ``path`` is a demo stand-in (not an NWB file): it starts with
+    :data:`STANDIN_HEADER`."""
+    with Path(path).open("rb") as f:
+        return f.read(len(STANDIN_HEADER)) == STANDIN_HEADER
+
+
+def read_ground_truth(root: str | os.PathLike[str], ecephys_session_id: int) -> pd.DataFrame:
+    """The built-in responses of a genuine demo session (see :meth:`DemoRelease.ground_truth`)."""
+    path = Path(root) / TRUTH_DIR / f"{int(ecephys_session_id)}.parquet"
+    if not path.is_file():
+        raise KeyError(f"{ecephys_session_id} is not a genuine NWB session of the demo in {root}")
+    return pd.read_parquet(path)
 
 
 def _check_destination(dest: Path) -> None:
@@ -289,22 +348,36 @@ def _swap_into_place(built: Path, dest: Path) -> None:
 
 
 def write_demo_release(
-    dest: str | os.PathLike[str], *, scale: float = 1.0, seed: int = 0
+    dest: str | os.PathLike[str],
+    *,
+    scale: float = 1.0,
+    seed: int = 0,
+    nwb_sessions: int = 0,
+    session_duration_s: float = NwbOptions.duration_s,
+    lfp_s: float = NwbOptions.lfp_s,
+    lfp_probes: int | None = None,
+    nwb: NwbOptions | None = None,
 ) -> DemoRelease:
     """Write a synthetic two-version (v0.4.0, v0.5.0) VBN release into ``dest``.
 
     ``scale`` in (0, 1] scales every row and file count (1.0 is the real release's size);
-    ``seed`` (a non-negative integer) selects the data. The same arguments always give a
-    byte-identical tree. ``dest`` may be missing, an empty folder, or an earlier demo release
-    (which is replaced); anything else raises ValueError. The tree is built in a temporary
-    folder beside ``dest`` and renamed into place, so an interrupted run leaves no partial release.
+    ``seed`` (a non-negative integer) selects the data. ``nwb_sessions`` ecephys sessions get
+    genuine NWB files (:mod:`vbn_widgets.data.demo_nwb`) lasting about ``session_duration_s``
+    (>= 60; every stimulus block is kept, so short sessions come out at >= ~150 s), with genuine
+    LFP files of ``lfp_s`` seconds for their first ``lfp_probes`` LFP probes (None: all); all other
+    data files are stand-ins. ``nwb`` (an :class:`NwbOptions`) replaces those four arguments.
+    The same arguments always give a byte-identical tree. ``dest`` may be missing, an empty
+    folder, or an earlier demo release (which is replaced); anything else raises ValueError. The
+    tree is built in a temporary folder beside ``dest`` and renamed into place, so an interrupted
+    run leaves no partial release.
     """
     counts_for_scale(scale)  # validate before touching the file system
     scale, seed = float(scale), check_seed(seed)
+    if nwb is None:
+        nwb = NwbOptions(nwb_sessions, session_duration_s, lfp_s, lfp_probes)
     dest = Path(dest).expanduser().absolute()
     _check_destination(dest)
     counts, tables = build_tables(scale, seed)
-    manifests, objects = _release_objects(tables, counts, scale, seed)
     row_counts = {
         "ecephys_sessions": len(tables.ecephys_sessions),
         "behavior_sessions": len(tables.behavior_sessions),
@@ -317,17 +390,21 @@ def write_demo_release(
         "ecephys_session": counts.sessions,
         "behavior_session": counts.behavior_only,
     }
-    marker = {
-        "generator": __name__,
-        "format": 1,
-        "scale": scale,
-        "seed": seed,
-        "manifests": [manifest_name(v) for v in VERSIONS],
-        "row_counts": row_counts,
-    }
     dest.parent.mkdir(parents=True, exist_ok=True)
     built = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
     try:
+        genuine = write_genuine(built, PROJECT, tables, nwb, seed)
+        manifests, objects = _release_objects(tables, counts, scale, seed, genuine)
+        marker = {
+            "generator": __name__,
+            "format": 2,
+            "scale": scale,
+            "seed": seed,
+            "manifests": [manifest_name(v) for v in VERSIONS],
+            "row_counts": row_counts,
+            "nwb": _nwb_marker(nwb, genuine),
+        }
+        _write_truth(built, genuine)
         _write_tree(built, manifests, objects, marker)
         _swap_into_place(built, dest)
     except BaseException:
@@ -341,4 +418,30 @@ def write_demo_release(
         data_file_counts=data_file_counts,
         scale=scale,
         seed=seed,
+        nwb=marker["nwb"],
     )
+
+
+def _nwb_marker(options: NwbOptions, genuine: Genuine) -> dict:
+    used = {
+        "sessions": int(options.sessions),
+        "duration_s": float(options.duration_s),
+        "lfp_s": float(options.lfp_s),
+        "lfp_probes": options.lfp_probes,
+        "behavior_duration_s": float(options.behavior_duration_s),
+        "typical_units": options.typical_units,
+    }
+    return {
+        "options": used if options.sessions else {"sessions": 0},
+        "sessions": {str(k): v for k, v in genuine.sessions.items()},
+        "behavior_sessions": {str(k): v for k, v in genuine.behavior_sessions.items()},
+        "truth_dir": TRUTH_DIR,
+    }
+
+
+def _write_truth(root: Path, genuine: Genuine) -> None:
+    if not genuine.truth:
+        return
+    (root / TRUTH_DIR).mkdir()
+    for sid, table in genuine.truth.items():
+        table.to_parquet(root / TRUTH_DIR / f"{sid}.parquet", index=False)

@@ -21,8 +21,9 @@ from .nwbfile import NWBFile
 from .tables import ragged_offsets, read_column
 
 RAGGED = ("spike_times", "spike_amplitudes", "waveform_mean")
-# Two requested ranges closer than this (in elements) are read as one: 64 Ki float64 = 512 KiB.
-MERGE_GAP = 1 << 16
+# Two requested ranges closer than this (in elements) are read as one: 8 Ki float64 = 64 KiB,
+# small next to a unit's ~0.5 MB of spike times, so a streamed read fetches few unwanted bytes.
+MERGE_GAP = 1 << 13
 # When the wanted elements fill at least this share of the range covering them, read it whole.
 DENSE = 0.5
 

@@ -93,6 +93,19 @@ def _templates(image_set: str, images: tuple[str, ...], rng: np.random.Generator
     )
 
 
+def _as_written(values: pd.Series) -> pd.Series:
+    """A presentations column as AllenSDK's writer stores it: (nullable) booleans as float 0/1/NaN,
+    text with gaps filled by "N/A", numbers as they are."""
+    present = values.dropna()
+    if values.dtype == bool or (len(present) and present.map(type).isin([bool, np.bool_]).all()):
+        return values.astype(np.float64)
+    if values.dtype == object and len(present) and present.map(type).isin([str]).all():
+        return values.fillna("N/A").astype(str)
+    if values.dtype == object:
+        return values.astype(np.float64)
+    return values
+
+
 def _presentation_tables(timeline: Timeline, stimulus_ts) -> list:
     """One TimeIntervals per stimulus name, each keeping only its non-empty columns."""
     table = timeline.presentations
@@ -102,9 +115,7 @@ def _presentation_tables(timeline: Timeline, stimulus_ts) -> list:
         part = table[table["stimulus_name"] == name].dropna(axis=1, how="all")
         first = [c for c in PRESENTATION_ORDER if c in part.columns]
         part = part[first + [c for c in part.columns if c not in first]]
-        for key in part.columns:
-            if part[key].dtype == bool:  # AllenSDK writes nullable booleans as float 0/1
-                part[key] = part[key].astype(np.float64)
+        part = part.apply(_as_written)
         idx = np.searchsorted(ts, part["start_time"].to_numpy(), side="left")
         count = np.searchsorted(ts, part["stop_time"].to_numpy(), side="left") - idx
         description = (

@@ -44,6 +44,7 @@ UNIT_SCALARS = (
     "waveform_duration",
 )
 FILTERING = "AP band: 500 Hz high-pass; LFP band: 1000 Hz low-pass"
+LFP_SUBSAMPLING = 2  # the probes table's lfp_sampling_rate (~2,500 Hz) over the files' ~1,250 Hz
 
 
 def add_probes(nwbfile, probes: pd.DataFrame, channels: pd.DataFrame, lfp: bool = True) -> dict:
@@ -68,7 +69,7 @@ def add_probes(nwbfile, probes: pd.DataFrame, channels: pd.DataFrame, lfp: bool 
             device=device,
             probe_id=int(row.ecephys_probe_id),
             has_lfp_data=has_lfp,
-            lfp_sampling_rate=float(row.lfp_sampling_rate) if has_lfp else np.nan,
+            lfp_sampling_rate=float(row.lfp_sampling_rate) / LFP_SUBSAMPLING if has_lfp else np.nan,
         )
         nwbfile.add_electrode_group(group)
         groups[row.name] = group

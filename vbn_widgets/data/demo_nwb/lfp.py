@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .ecephys import add_probes
+from .ecephys import LFP_SUBSAMPLING, add_probes
 from .extensions import extension_class
 from .nwbparts import SessionMeta, add_metadata, new_file, write
 
@@ -87,7 +87,7 @@ def write_probe_lfp(
     add_metadata(nwbfile, meta)
     lfp_channels = channels[channels["probe_channel_number"] % LFP_CHANNEL_STEP == 0]
     add_probes(nwbfile, probe.to_frame().T.infer_objects(), lfp_channels)
-    rate = float(probe["lfp_sampling_rate"])
+    rate = float(probe["lfp_sampling_rate"]) / LFP_SUBSAMPLING
     times = start + np.arange(int(seconds * rate)) / rate
     data = _lfp_signal(len(times), lfp_channels, flashes, times, rng)
     region = nwbfile.create_electrode_table_region(

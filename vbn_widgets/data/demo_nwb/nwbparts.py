@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime
+import functools
 import hashlib
+import shutil
+import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -143,6 +147,30 @@ def new_file(meta: SessionMeta, *, identifier: str, description: str, **more):
     )
 
 
+@functools.cache
+def _spec_template() -> Path:
+    """A small NWB file whose ``/specifications`` holds every namespace of our type map."""
+    from pynwb import NWBHDF5IO, NWBFile
+
+    folder = Path(tempfile.mkdtemp(prefix="vbn-widgets-nwb-specs-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    with NWBHDF5IO(str(folder / "specs.nwb"), "w", manager=build_manager()) as io:
+        io.write(NWBFile(session_description="specs", identifier="specs", session_start_time=start))
+    return folder / "specs.nwb"
+
+
+def _cache_specs(path: Path) -> None:
+    """Copy the cached namespaces into ``path`` as hdmf's ``cache_spec`` writes them: hdmf
+    rebuilds the same specification JSON for every file (~3 s each); a copy takes milliseconds."""
+    import h5py
+    from hdmf.backends.hdf5.h5tools import SPEC_LOC_ATTR
+
+    with h5py.File(_spec_template(), "r") as src, h5py.File(path, "r+") as dst:
+        src.copy(src["specifications"], dst, name="specifications")
+        dst.attrs[SPEC_LOC_ATTR] = dst["specifications"].ref
+
+
 def write(nwbfile, path: Path, meta: SessionMeta) -> None:
     """Write with object ids drawn from the seed (pynwb draws random uuid4s), so the same inputs
     give the same bytes."""
@@ -152,4 +180,5 @@ def write(nwbfile, path: Path, meta: SessionMeta) -> None:
         child._AbstractContainer__object_id = meta.uuid(f"{path.name}:{i}")
     path.parent.mkdir(parents=True, exist_ok=True)
     with NWBHDF5IO(str(path), "w", manager=build_manager()) as io:
-        io.write(nwbfile)
+        io.write(nwbfile, cache_spec=False)
+    _cache_specs(path)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .behavior import add_behavior
 from .ecephys import add_optotagging, add_probes, add_units
+from .extensions import fast_type_map
 from .lfp import write_probe_lfp
 from .nwbparts import SessionMeta, add_metadata, new_file, write
 from .spikes import mean_waveforms, response_table, synthesize
@@ -46,6 +47,7 @@ def session_parts(tables, ecephys_session_id: int) -> SessionParts:
     )
 
 
+@fast_type_map()
 def write_ecephys_session(
     path: Path,
     lfp_paths: dict[str, Path],
@@ -117,6 +119,7 @@ def spikes_total(parts: SessionParts, timeline) -> int:
     return int(np.rint(parts.units["firing_rate"].to_numpy() * timeline.duration).sum())
 
 
+@fast_type_map()
 def write_behavior_session(
     path: Path, meta: SessionMeta, task: Task, duration_s: float, rng_seed: list[int]
 ) -> float:

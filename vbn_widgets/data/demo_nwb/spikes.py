@@ -85,7 +85,7 @@ def response_table(
             tagged = cortex & (rng.random(n) < p)
     amp["opto_pulse"] = np.where(tagged, rng.uniform(0.8, 1.6, n), 0.0)
     amp["opto_cosine"] = np.where(tagged, rng.uniform(6.0, 14.0, n), 0.0)
-    classes = [c for c in RESPONSES if c in events]
+    classes = [c for c in RESPONSES if len(events.get(c, ()))]
     matrix = np.stack([amp[c] for c in classes], axis=1)
     n_events = np.array([len(events[c]) for c in classes], dtype=np.float64)
     total = np.rint(units["firing_rate"].to_numpy() * duration)
@@ -116,24 +116,47 @@ def synthesize(
     events: dict[str, np.ndarray],
     duration: float,
     rng: np.random.Generator,
+    chunk: int = 400,
 ) -> Spikes:
-    """Every unit's spikes, drawn from the mixture described in the module docstring."""
-    n = len(units)
-    position = pd.Series(np.arange(n), index=units["unit_id"].to_numpy())
+    """Every unit's spikes, drawn from the mixture described in the module docstring, ``chunk``
+    units at a time (a real-length session has ~130 M spikes; temporaries stay per chunk)."""
     total = np.rint(units["firing_rate"].to_numpy() * duration).astype(np.int64)
+    ends = np.cumsum(total)
+    times = np.empty(int(total.sum()), dtype=np.float64)
+    amplitudes = np.empty(len(times), dtype=np.float64)
+    gain = units["amplitude"].to_numpy() * 1e-6
+    for lo in range(0, len(units), chunk):
+        hi = min(lo + chunk, len(units))
+        ids = units["unit_id"].to_numpy()[lo:hi]
+        part = truth[truth["unit_id"].isin(ids)]
+        unit, t = _draw(ids, total[lo:hi], part, events, duration=duration,
+                        sampling_rate=sampling_rate[lo:hi], rng=rng)  # fmt: skip
+        start = ends[lo - 1] if lo else 0
+        times[start : ends[hi - 1]] = t
+        amplitudes[start : ends[hi - 1]] = gain[lo:hi][unit] * np.exp(rng.normal(0, 0.12, len(t)))
+    return Spikes(times, amplitudes, ends, truth)
+
+
+def _draw(
+    ids: np.ndarray, total: np.ndarray, truth: pd.DataFrame, events: dict[str, np.ndarray], *,
+    duration: float, sampling_rate: np.ndarray, rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(unit position, spike time) of these units' spikes, sorted by unit then time."""
+    n = len(ids)
+    position = pd.Series(np.arange(n), index=ids)
     u_parts: list[np.ndarray] = []
     t_parts: list[np.ndarray] = []
     response_counts = np.zeros(n, dtype=np.int64)
     for event, group in truth.groupby("event", sort=True):
         who = position[group["unit_id"].to_numpy()].to_numpy()
-        times = events[str(event)]
-        counts = rng.poisson(group["spikes_per_event"].to_numpy() * len(times))
+        onsets = events[str(event)]
+        counts = rng.poisson(group["spikes_per_event"].to_numpy() * len(onsets))
         counts = np.minimum(counts, total[who] - response_counts[who])
         response_counts[who] += counts
         unit = np.repeat(who, counts)
         lat = np.repeat(group["latency_s"].to_numpy(), counts)
         jit = np.repeat(group["jitter_s"].to_numpy(), counts)
-        onset = times[rng.integers(0, len(times), len(unit))]
+        onset = onsets[rng.integers(0, len(onsets), len(unit))]
         if event == "opto_cosine":  # density follows the raised cosine's one-second pulse
             offset = np.arccos(1 - 2 * rng.random(len(unit))) / np.pi
         else:
@@ -144,14 +167,10 @@ def synthesize(
     u_parts.append(np.repeat(np.arange(n), baseline))
     t_parts.append(rng.uniform(0.0, duration, int(baseline.sum())))
     unit = np.concatenate(u_parts)
-    rate = sampling_rate[unit]
-    samples = np.floor(np.clip(np.concatenate(t_parts), 0.0, duration - 1e-3) * rate)
+    samples = np.floor(np.clip(np.concatenate(t_parts), 0.0, duration - 1e-3) * sampling_rate[unit])
     key = np.sort((unit.astype(np.int64) << _SAMPLE_BITS) | samples.astype(np.int64))
     unit = key >> _SAMPLE_BITS
-    times = (key & ((1 << _SAMPLE_BITS) - 1)).astype(np.float64) / sampling_rate[unit]
-    gain = units["amplitude"].to_numpy() * 1e-6
-    amplitudes = gain[unit] * np.exp(rng.normal(0.0, 0.12, len(unit)))
-    return Spikes(times, amplitudes, np.cumsum(total), truth)
+    return unit, (key & ((1 << _SAMPLE_BITS) - 1)).astype(np.float64) / sampling_rate[unit]
 
 
 def mean_waveforms(units: pd.DataFrame, rng: np.random.Generator, chunk: int = 256) -> np.ndarray:
