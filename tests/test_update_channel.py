@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vbn_testing.messages import update
+from vbn_testing.spike_session import SpikeSession
 
-from vbn_widgets import ALL_WIDGETS, CacheBrowser, TableExplorer, VBNCache
+from vbn_widgets import ALL_WIDGETS, CacheBrowser, SpikeExplorer, TableExplorer, VBNCache
 
 
 def table_explorer(_demo_release, _tmp_path):
@@ -27,7 +28,15 @@ def cache_browser(demo_release, tmp_path):
     return CacheBrowser(VBNCache.from_mirror(demo_release, tmp_path / "cache"))
 
 
-FACTORIES = {TableExplorer: table_explorer, CacheBrowser: cache_browser}
+def spike_explorer(_demo_release, _tmp_path):
+    return SpikeExplorer(SpikeSession(seed=2))
+
+
+FACTORIES = {
+    TableExplorer: table_explorer,
+    CacheBrowser: cache_browser,
+    SpikeExplorer: spike_explorer,
+}
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

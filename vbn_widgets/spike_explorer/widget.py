@@ -99,9 +99,10 @@ class SpikeExplorer(StrictWidget):
     heatmap_range = t.Tuple(t.Float(), t.Float(), default_value=(0.0, 1.0), read_only=True).tag(
         sync=True
     )
-    rows = t.Dict(read_only=True).tag(sync=True, to_json=wire_tree)
-    area_psth = t.Dict(read_only=True).tag(sync=True, to_json=wire_tree)
-    unit_detail = t.Dict(None, allow_none=True, read_only=True).tag(sync=True, to_json=wire_tree)
+    # Payloads hold their arrays already in wire form ({view, dtype, shape}).
+    rows = t.Dict(read_only=True).tag(sync=True)
+    area_psth = t.Dict(read_only=True).tag(sync=True)
+    unit_detail = t.Dict(None, allow_none=True, read_only=True).tag(sync=True)
     selected_unit = t.Int(None, allow_none=True).tag(sync=True)
     selected_count = t.Int(0, read_only=True).tag(sync=True)
     title = t.Unicode("").tag(sync=True)
@@ -185,7 +186,7 @@ class SpikeExplorer(StrictWidget):
         self._publish()
 
     # ---- state -> traits -----------------------------------------------------------------------
-    def _publish(self) -> None:
+    def _publish(self, *, rows_changed: bool = True) -> None:
         m = self.model
         keep = self.selected[self.selected.isin(m.units.index)]
         self._selected = m.units.index[m.order].isin(keep)
@@ -200,14 +201,15 @@ class SpikeExplorer(StrictWidget):
                 self.set_trait("event_info", info)
                 self.set_trait("heatmap", heatmap_payload(heat))
                 self.set_trait("heatmap_range", (low, high))
-                self.set_trait("rows", rows_payload(m, self._selected))
-                self.set_trait("area_psth", area_payload(m))
+                self.set_trait("rows", wire_tree(rows_payload(m, self._selected)))
+                self.set_trait("area_psth", wire_tree(area_payload(m)))
                 self.set_trait("selected", keep)
                 self.set_trait("selected_count", len(keep))
                 if self.selected_unit is not None and self.selected_unit not in m.units.index:
                     self.selected_unit = None
                 self._show_unit()
-                self.set_trait("revision", self.revision + 1)
+                if rows_changed:
+                    self.set_trait("revision", self.revision + 1)
         finally:
             self._publishing = False
         if self._export_to is not None:
@@ -215,7 +217,7 @@ class SpikeExplorer(StrictWidget):
 
     def _show_unit(self) -> None:
         unit = self.selected_unit
-        detail = None if unit is None else detail_payload(self.model.unit_detail(unit))
+        detail = None if unit is None else wire_tree(detail_payload(self.model.unit_detail(unit)))
         self.set_trait("unit_detail", detail)
 
     @t.validate(*_VIEW_TRAITS, *_PAIRS)
@@ -302,7 +304,7 @@ class SpikeExplorer(StrictWidget):
         if len(missing):
             raise KeyError(f"not among the shown units: {missing[:5].tolist()}")
         self.set_trait("selected", wanted)
-        self._publish()
+        self._publish(rows_changed=False)
 
     def selected_table(self) -> pd.DataFrame:
         """The selected units with area, depth, baseline rate, response and latency."""

@@ -4,16 +4,16 @@ A spike at time ``t`` falls in bin ``k`` of the event at ``e`` when
 ``edges[k] <= t - e < edges[k + 1]``, the last bin closed on the right: exactly
 ``np.histogram(spikes - e, edges)`` (``t - e`` is computed in float64 as there).
 
-How: the spikes near the window ``[e + edges[0], e + edges[-1]]`` of every (unit, event) pair are
-found by look-ups in the trains' tick table (:class:`~.trains.TickIndex`, a coarse cumulative
-count per unit); only those spikes are read and binned, a slice of windows at a time so that the
-temporaries stay small. No Python loop runs per unit or per event.
+How: the trains are stored in time order (:class:`~.trains.SpikeTrains`), so the spikes of every
+unit around one event are one slice, found by a look-up in a per-tick table. A few events at a
+time, those slices are concatenated, each spike's bin is computed arithmetically and then checked
+against the edges themselves (one comparison: exact), and ``np.bincount`` counts them per (unit,
+bin). No Python loop runs per unit; the one over events handles a few events per step.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import numpy as np
 
@@ -21,8 +21,10 @@ from .errors import SpikeError
 from .trains import SpikeTrains
 
 MAX_BINS = 5_000
-#: Windows binned per slice: small enough for the temporaries to stay in cache.
-SLICE_WINDOWS = 16384
+#: Events binned per step of the PSTH: their spikes (every unit) stay in cache.
+EVENTS_PER_STEP = 16
+#: Cells of (units x events x slots) counted per step of :func:`bin_counts`.
+CUBE_STEP = 1 << 21
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,71 +77,51 @@ def as_event_times(times: object) -> np.ndarray:
     return events
 
 
-def edge_table(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds of ``n + 2`` slots: below the window, the ``n`` bins, above it.
-
-    The last bin is closed on the right (as in ``np.histogram``): its upper bound is the next
-    float after the last edge.
-    """
-    edges = np.asarray(edges, dtype=np.float64)
-    lower = np.concatenate([[-np.inf], edges[:-1], [np.nextafter(edges[-1], np.inf)]])
-    upper = np.concatenate([lower[1:], [np.inf]])
-    return lower, upper
-
-
-def slot_index(delta: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Slot of each ``delta`` (spike time minus event time): 0 below the window, ``k + 1`` in
-    bin ``k``, ``n + 1`` above it; ``edges`` uniform.
-
-    The same answer as ``np.searchsorted(edges, delta, "right")`` with the last edge inclusive
-    (``np.histogram``'s rule): a guess from arithmetic, then one correction each way against the
-    edges themselves, as ``np.histogram`` does for uniform bins.
-    """
-    n = len(edges) - 1
-    lower, upper = edge_table(edges)
-    guess = delta - edges[0]
-    guess *= n / (edges[-1] - edges[0])
-    np.clip(guess, -1, n, out=guess)
-    slot = guess.astype(np.intp)  # truncates toward 0; the corrections below fix it
-    slot += 1
-    slot -= delta < lower[slot]
-    slot += delta >= upper[slot]
-    return slot
-
-
 def bin_index(delta: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Bin of each ``delta`` among uniform ``edges`` (``np.histogram``'s rule); -1 outside."""
-    slot = slot_index(delta, edges).astype(np.int64) - 1
-    slot[slot == len(edges) - 1] = -1
-    return slot
+    """Bin of each ``delta`` (spike time minus event time), -1 outside: ``np.histogram``'s rule
+    (``edges[k] <= delta < edges[k + 1]``, the last bin closed), by definition."""
+    n = len(edges) - 1
+    bins = np.searchsorted(edges, delta, side="right") - 1
+    bins[delta == edges[-1]] = n - 1
+    bins[(bins < 0) | (bins >= n)] = -1
+    return bins
 
 
-def _slice_spikes(
-    trains: SpikeTrains, units: np.ndarray, at: np.ndarray, edges: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every spike of unit ``units[w]`` near the window around ``at[w]``, for each window ``w``
-    of a slice: how many per window, and the slot of each (:func:`slot_index`)."""
-    lo, hi = trains.index.bounds(units, at + edges[0], at + edges[-1])
-    lengths = (hi - lo).astype(np.intp)
-    total = int(lengths.sum())
-    if total == 0:
-        return lengths, np.empty(0, dtype=np.intp)
-    # take = lo[w], lo[w] + 1, ..., hi[w] - 1 for each window in turn, as one cumulative sum.
-    step = np.ones(total, dtype=np.intp)
-    filled = lengths > 0
-    starts = (np.cumsum(lengths) - lengths)[filled]
-    first_spike = lo[filled].astype(np.intp)
-    step[starts] = first_spike - np.concatenate([[1], first_spike[:-1] + lengths[filled][:-1]]) + 1
-    delta = trains.times[np.cumsum(step, out=step)]
-    delta -= np.repeat(at, lengths)
-    return lengths, slot_index(delta, edges)
+class Slots:
+    """Each spike's slot among ``pad`` slots below the window, its ``n`` bins, and slots above.
 
+    ``edges`` uniform; ``pad`` slots cover how far outside the window the tick look-up may
+    reach. The slot is first guessed from ``delta * scale`` (biased a millionth of a bin low, so
+    the guess is the true slot or the one below it), then raised by one where ``delta`` reaches
+    the slot's upper edge: the edges decide, exactly as in ``np.histogram``.
+    """
 
-def _windows(n_units: int, n_events: int, per_slice: int) -> Iterator[np.ndarray]:
-    """Flat window numbers ``unit * n_events + event``, a slice at a time."""
-    n_windows = n_units * n_events
-    for first in range(0, n_windows, per_slice):
-        yield np.arange(first, min(first + per_slice, n_windows))
+    def __init__(self, edges: np.ndarray, reach_s: float) -> None:
+        edges = np.asarray(edges, dtype=np.float64)
+        self.n = n = len(edges) - 1
+        step = (edges[-1] - edges[0]) / n
+        self.pad = pad = int(np.ceil(reach_s / step)) + 3
+        self.width = width = n + 2 * pad
+        k = np.arange(width) - pad
+        lower = edges[0] + k * step  # virtual edges outside the window
+        lower[pad : pad + n] = edges[:-1]
+        lower[pad + n] = np.nextafter(edges[-1], np.inf)  # the last bin is closed
+        lower[pad + n + 1 :] = np.maximum(lower[pad + n + 1 :], lower[pad + n])
+        self.upper = np.append(lower[1:], np.inf)
+        self.scale = 1.0 / step
+        self.offset = pad - edges[0] * self.scale - 1e-6
+
+    def __call__(self, delta: np.ndarray) -> np.ndarray:
+        guess = delta * self.scale
+        guess += self.offset
+        np.clip(guess, 0, self.width - 1, out=guess)
+        slot = guess.astype(np.intp)
+        slot += delta >= self.upper[slot]
+        return slot
+
+    def bins(self, counts: np.ndarray) -> np.ndarray:
+        """The window's bins of counts per slot (last axis)."""
+        return counts[..., self.pad : self.pad + self.n]
 
 
 def _positions(trains: SpikeTrains, positions: object) -> np.ndarray:
@@ -149,6 +131,29 @@ def _positions(trains: SpikeTrains, positions: object) -> np.ndarray:
     if len(pos) and (pos.min() < 0 or pos.max() >= len(trains)):
         raise SpikeError(f"unit positions must be in [0, {len(trains)})")
     return pos
+
+
+def _rows(trains: SpikeTrains, pos: np.ndarray) -> np.ndarray | None:
+    """Output row of each unit of the trains (``len(pos)``: not counted); None: identity."""
+    if np.array_equal(pos, np.arange(len(trains))):
+        return None
+    rows = np.full(len(trains), len(pos), dtype=np.intp)
+    rows[pos] = np.arange(len(pos))
+    return rows
+
+
+def _spikes(
+    trains: SpikeTrains, events: np.ndarray, edges: np.ndarray, slots: Slots
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every spike near the windows of ``events`` (a few): how many per event, their units'
+    labels and their slots."""
+    lo, hi = trains.ranges(events + edges[0], events + edges[-1])
+    pieces = list(zip(lo.tolist(), hi.tolist(), strict=True))
+    delta = np.concatenate([trains.times[a:b] for a, b in pieces])
+    labels = np.concatenate([trains.labels[a:b] for a, b in pieces])
+    lengths = hi - lo
+    delta -= np.repeat(events, lengths)
+    return lengths, labels, slots(delta)
 
 
 def bin_counts(
@@ -166,20 +171,26 @@ def bin_counts(
     events = as_event_times(event_times)
     pos = _positions(trains, positions)
     edges = np.asarray(edges, dtype=np.float64)
-    n_bins = len(edges) - 1
-    out = np.zeros((len(pos), len(events), n_bins), dtype=np.uint16)
-    flat = out.reshape(-1, n_bins)
-    per_slice = max(1, min(SLICE_WINDOWS, (1 << 20) // (n_bins + 2)))
-    for windows in _windows(len(pos), len(events), per_slice):
-        unit, event = np.divmod(windows, len(events))
-        lengths, slot = _slice_spikes(trains, pos[unit], events[event], edges)
-        slot += np.repeat(np.arange(len(windows)) * (n_bins + 2), lengths)
-        slots = np.bincount(slot, minlength=len(windows) * (n_bins + 2))
-        counts = slots.reshape(len(windows), n_bins + 2)[:, 1:-1]
-        if len(counts) and counts.max() > np.iinfo(flat.dtype).max:
+    slots = Slots(edges, 1.0 / trains.ticks_per_s)
+    rows = _rows(trains, pos)
+    n_rows = len(pos) + (rows is not None)
+    out = np.zeros((len(pos), len(events), slots.n), dtype=np.uint16)
+    per_step = max(1, CUBE_STEP // (n_rows * slots.width))
+    for first in range(0, len(events), per_step):
+        chunk = events[first : first + per_step]
+        if len(chunk) == 0 or trains.n_spikes == 0:
+            continue
+        lengths, labels, slot = _spikes(trains, chunk, edges, slots)
+        row = labels.astype(np.intp) if rows is None else rows[labels]
+        row *= len(chunk)
+        row += np.repeat(np.arange(len(chunk)), lengths)
+        row *= slots.width
+        row += slot
+        counted = np.bincount(row, minlength=n_rows * len(chunk) * slots.width)
+        counts = slots.bins(counted.reshape(n_rows, len(chunk), slots.width))[: len(pos)]
+        if counts.size and counts.max() > np.iinfo(out.dtype).max:
             out = out.astype(np.uint32)
-            flat = out.reshape(-1, n_bins)
-        flat[windows[0] : windows[-1] + 1] = counts
+        out[:, first : first + len(chunk)] = counts
     return out
 
 
@@ -200,37 +211,44 @@ def summed_counts(
     events = as_event_times(event_times)
     pos = _positions(trains, positions)
     edges = np.asarray(edges, dtype=np.float64)
-    n_bins, n_events = len(edges) - 1, len(events)
-    group = np.zeros(n_events, dtype=np.int64) if groups is None else np.asarray(groups)
-    if group.shape != (n_events,) or (len(group) and (group.max() >= n_groups)):
-        raise SpikeError(f"groups must give one group below {n_groups} per event ({n_events})")
-    keep = group >= 0
-    events, group = events[keep], group[keep]
-    n_events = len(events)
-    width = n_bins + 2
-    total = np.zeros((len(pos) * n_groups + 1) * width, dtype=np.int64)
-    for windows in _windows(len(pos), n_events, SLICE_WINDOWS):
-        unit, event = np.divmod(windows, n_events)
-        lengths, slot = _slice_spikes(trains, pos[unit], events[event], edges)
-        first = int(unit[0]) * n_groups
-        slot += np.repeat((unit * n_groups + group[event] - first) * width, lengths)
-        counted = np.bincount(slot)
-        total[first * width : first * width + len(counted)] += counted
-    return total[: len(pos) * n_groups * width].reshape(len(pos), n_groups, width)[:, :, 1:-1]
+    group = np.zeros(len(events), dtype=np.int64) if groups is None else np.asarray(groups)
+    if group.shape != (len(events),) or (len(group) and group.max() >= n_groups):
+        raise SpikeError(f"groups must give one group below {n_groups} per event ({len(events)})")
+    slots = Slots(edges, 1.0 / trains.ticks_per_s)
+    rows = _rows(trains, pos)
+    n_rows = len(pos) + (rows is not None)
+    total = np.zeros(n_rows * n_groups * slots.width, dtype=np.int64)
+    for g in range(n_groups):
+        chosen = events[group == g]
+        for first in range(0, len(chosen) if trains.n_spikes else 0, EVENTS_PER_STEP):
+            _, labels, slot = _spikes(trains, chosen[first : first + EVENTS_PER_STEP], edges, slots)
+            key = labels.astype(np.intp) if rows is None else rows[labels]
+            key *= n_groups
+            key += g
+            key *= slots.width
+            key += slot
+            counted = np.bincount(key)
+            total[: len(counted)] += counted
+    counts = total.reshape(n_rows, n_groups, slots.width)[: len(pos)]
+    return slots.bins(counts)
 
 
 def unit_raster(
-    spikes: np.ndarray, event_times: object, edges: np.ndarray
+    trains: SpikeTrains, position: int, event_times: object, edges: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """One unit's raster: every spike inside an event's window as (time from the event, event
     position), in event order then time; the same windows as :func:`bin_counts`."""
     events = as_event_times(event_times)
-    spikes = np.asarray(spikes, dtype=np.float64)
-    lo = np.searchsorted(spikes, events + edges[0] - 1e-3)
-    hi = np.searchsorted(spikes, events + edges[-1] + 1e-3)
-    lengths = hi - lo
-    event = np.repeat(np.arange(len(events)), lengths)
-    take = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
-    delta = spikes[take] - events[event]
-    inside = bin_index(delta, edges) >= 0
+    edges = np.asarray(edges, dtype=np.float64)
+    slots = Slots(edges, 1.0 / trains.ticks_per_s)
+    if len(events) == 0 or trains.n_spikes == 0:
+        return np.empty(0), np.empty(0, dtype=np.intp)
+    lo, hi = trains.ranges(events + edges[0], events + edges[-1])
+    take = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+    event = np.repeat(np.arange(len(events)), hi - lo)
+    mine = trains.labels[take] == position
+    take, event = take[mine], event[mine]
+    delta = trains.times[take] - events[event]
+    slot = slots(delta)
+    inside = (slot >= slots.pad) & (slot < slots.pad + slots.n)
     return delta[inside], event[inside]

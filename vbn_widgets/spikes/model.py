@@ -121,12 +121,12 @@ class ResponseModel:
         self._derive()
 
     def _check_work(self, events: Events, bins: Bins) -> None:
-        times = self.trains.times
-        if len(times) == 0 or len(events) == 0:
+        if self.trains.n_spikes == 0 or len(events) == 0:
             return
-        span = max(float(times.max() - times.min()), 1.0)
+        lowest, highest = self.trains.t_range
+        span = max(highest - lowest, 1.0)
         covered = min(1.0, len(events) * (bins.stop - bins.start) / span)
-        estimate = len(events) * (bins.stop - bins.start) / span * len(times)
+        estimate = len(events) * (bins.stop - bins.start) / span * self.trains.n_spikes
         if covered and estimate > MAX_WORK_SPIKES:
             raise SpikeError(
                 f"{len(events):,} events x {bins.stop - bins.start:g} s windows would bin about "
@@ -251,7 +251,7 @@ class ResponseModel:
         error across events (Hz)."""
         position = int(self.trains.positions([unit_id])[0])
         edges = self.bins.edges
-        delta, event = unit_raster(self.trains.unit(position), self.events.times, edges)
+        delta, event = unit_raster(self.trains, position, self.events.times, edges)
         keep = self.groups >= 0
         # Rows: events grouped by condition, in time order within a group.
         order = np.lexsort((self.events.times, self.groups))

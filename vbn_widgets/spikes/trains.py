@@ -1,14 +1,16 @@
-"""Spike trains of many units as one concatenated array (the layout of NWB's ``/units``).
+"""Spike trains of many units, stored in time order so that every unit's spikes around an event
+are one contiguous slice.
 
-``times[offsets[i]:offsets[i + 1]]`` are the sorted spike times (s) of ``unit_ids[i]``. A tick
-table (:class:`TickIndex`) gives, for every unit and every tick of a coarse clock, the index of
-the unit's first spike in or after that tick: the spikes around every event of every unit are
-then found by table look-ups, without a search or a Python loop per unit.
+Input arrives unit by unit (NWB's ``/units`` layout, AllenSDK's ``spike_times`` dict): each
+unit's sorted times, concatenated. :class:`SpikeTrains` reorders them once by *tick* (a coarse
+clock of at most 65,535 steps over the session, so one radix sort does it), keeping each unit's
+order: the spikes of every unit in ticks ``a..b`` are then ``times[starts[a]:starts[b + 1]]``,
+each with its unit's position in ``labels``. Finding the spikes around every event is a look-up
+per event, and binning them reads memory in order.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -17,66 +19,23 @@ import pandas as pd
 
 from .errors import SpikeError
 
-#: Table entries built per step of :func:`_build_index` (bounds its temporary memory).
-_BUILD_STEP = 1 << 24
-
-
-@dataclasses.dataclass(frozen=True)
-class TickIndex:
-    """``first[u, k]``: global index of unit ``u``'s first spike at or after tick ``k``, where
-    tick ``k`` starts at ``t0 + k / ticks_per_s``; ``first[u, -1]`` is one past its last spike.
-
-    About as many entries as spikes (``ticks_per_s`` is the power of two at or above the mean
-    rate, between 2 and 64 per second), so a window found by ticks holds at most one tick of
-    extra spikes at each end; exact bin membership is decided on the float64 times.
-    """
-
-    first: np.ndarray
-    t0: float
-    ticks_per_s: float
-
-    def bounds(
-        self, positions: np.ndarray, start: np.ndarray, stop: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """For unit ``positions[k]``: indices ``[lo, hi)`` of its spikes in the ticks holding
-        ``[start[k], stop[k]]`` (a superset of the spikes in that interval)."""
-        n_ticks = self.first.shape[1] - 1
-        lo = np.floor((start - self.t0) * self.ticks_per_s)
-        hi = np.floor((stop - self.t0) * self.ticks_per_s)
-        np.clip(lo, 0, n_ticks, out=lo)
-        np.clip(hi, -1, n_ticks - 1, out=hi)
-        row = positions * (n_ticks + 1)
-        flat = self.first.ravel()
-        return flat[row + lo.astype(np.intp)], flat[row + hi.astype(np.intp) + 1]
-
-
-def _build_index(times: np.ndarray, offsets: np.ndarray) -> TickIndex:
-    n_units = len(offsets) - 1
-    lowest = float(times.min()) if len(times) else 0.0
-    t0 = np.floor(lowest) - 1.0
-    duration = (float(times.max()) if len(times) else lowest) - t0 + 2.0
-    mean_rate = len(times) / max(n_units, 1) / duration
-    ticks_per_s = float(np.clip(2.0 ** np.ceil(np.log2(max(mean_rate, 1e-9))), 2.0, 64.0))
-    n_ticks = int(np.ceil(duration * ticks_per_s)) + 1
-    dtype = np.int32 if len(times) < 2**31 else np.int64
-    first = np.empty((n_units, n_ticks + 1), dtype=dtype)
-    per_step = max(1, _BUILD_STEP // (n_ticks + 1))
-    for u0 in range(0, n_units, per_step):  # a few steps; each covers many units
-        u1 = min(u0 + per_step, n_units)
-        spikes = times[offsets[u0] : offsets[u1]]
-        tick = np.floor((spikes - t0) * ticks_per_s).astype(np.intp)
-        tick += np.repeat(np.arange(u1 - u0) * (n_ticks + 1), np.diff(offsets[u0 : u1 + 1]))
-        counts = np.bincount(tick + 1, minlength=(u1 - u0) * (n_ticks + 1))
-        first[u0:u1] = (np.cumsum(counts) + offsets[u0]).reshape(u1 - u0, n_ticks + 1)
-    return TickIndex(first=first, t0=t0, ticks_per_s=ticks_per_s)
+#: Ticks over a session: at most this many (uint16 keys, numpy's radix sort).
+MAX_TICKS = 65_535
+#: ...and at most this many per second.
+MAX_TICKS_PER_S = 1024.0
 
 
 class SpikeTrains:
-    """Sorted spike times of many units, concatenated in unit order.
+    """Sorted spike times of many units.
 
     Build with :meth:`from_arrays` (one array per unit), :meth:`from_mapping` (AllenSDK's
     ``session.spike_times`` dict, or any mapping unit id -> times) or the constructor (already
-    concatenated: ``times`` and cumulative ``offsets`` with a leading 0).
+    concatenated unit by unit: ``times`` and cumulative ``offsets`` with a leading 0).
+
+    Attributes: ``unit_ids``; ``times`` (every spike, in tick order), ``labels`` (the position
+    in ``unit_ids`` of each spike's unit), ``starts`` (``starts[k]``: first spike of tick ``k``;
+    ``starts[-1] == n_spikes``), ``t0`` and ``ticks_per_s`` (tick ``k`` starts at
+    ``t0 + k / ticks_per_s``).
     """
 
     def __init__(self, unit_ids: Sequence[int], times: np.ndarray, offsets: np.ndarray) -> None:
@@ -91,10 +50,29 @@ class SpikeTrains:
             raise SpikeError("unit ids must be unique")
         _check_sorted(ids, times, offsets)
         self.unit_ids = ids
-        self.times = times
-        self.offsets = offsets
-        self._index: TickIndex | None = None
+        self.counts = np.diff(offsets)
         self._lock = threading.Lock()
+        self._time_order(times, offsets)
+
+    def _time_order(self, times: np.ndarray, offsets: np.ndarray) -> None:
+        lowest = float(times.min()) if len(times) else 0.0
+        highest = float(times.max()) if len(times) else 0.0
+        self.t0 = np.floor(lowest) - 1.0
+        duration = highest - self.t0 + 2.0
+        self.ticks_per_s = min(MAX_TICKS_PER_S, MAX_TICKS / duration)
+        self.t_range = (lowest, highest)
+        tick = np.empty(len(times), dtype=np.uint16)
+        step = 1 << 22
+        for i in range(0, len(times), step):  # a few steps over every spike, cache-sized
+            chunk = times[i : i + step] - self.t0
+            chunk *= self.ticks_per_s
+            tick[i : i + step] = np.minimum(chunk, MAX_TICKS - 1)
+        order = np.argsort(tick, kind="stable")  # radix sort: keeps each unit's time order
+        label_type = np.int16 if len(self.unit_ids) < 2**15 else np.int32
+        self.labels = np.repeat(np.arange(len(self.unit_ids), dtype=label_type), self.counts)[order]
+        self.times = times[order]
+        counts = np.bincount(tick, minlength=MAX_TICKS)
+        self.starts = np.concatenate([[0], np.cumsum(counts)])
 
     @classmethod
     def from_arrays(cls, unit_ids: Sequence[int], arrays: Iterable[np.ndarray]) -> SpikeTrains:
@@ -127,15 +105,21 @@ class SpikeTrains:
         return len(self.unit_ids)
 
     def __repr__(self) -> str:
-        return f"SpikeTrains({len(self):,} units, {len(self.times):,} spikes)"
+        return f"SpikeTrains({len(self):,} units, {self.n_spikes:,} spikes)"
 
     @property
     def n_spikes(self) -> int:
         return len(self.times)
 
-    def unit(self, position: int) -> np.ndarray:
-        """The spike times of the unit at ``position`` (a view)."""
-        return self.times[self.offsets[position] : self.offsets[position + 1]]
+    def ticks(self, times: np.ndarray) -> np.ndarray:
+        """The tick holding each time, clipped into the table (``0 .. MAX_TICKS - 1``)."""
+        raw = np.floor((np.asarray(times, dtype=np.float64) - self.t0) * self.ticks_per_s)
+        return np.clip(raw, 0, MAX_TICKS - 1).astype(np.intp)
+
+    def ranges(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``[a, b)``: the spikes (every unit) in the ticks holding ``[lo[k], hi[k]]`` (a
+        superset of the spikes in that interval, by at most a tick at each end)."""
+        return self.starts[self.ticks(lo)], self.starts[self.ticks(hi) + 1]
 
     def positions(self, unit_ids: Iterable[int]) -> np.ndarray:
         """Positions of ``unit_ids`` in these trains (KeyError naming any missing id)."""
@@ -145,22 +129,24 @@ class SpikeTrains:
             raise KeyError(f"unit(s) not in these spike trains: {wanted[found < 0][:5].tolist()}")
         return found
 
-    def subset(self, unit_ids: Iterable[int]) -> SpikeTrains:
-        """The trains of ``unit_ids`` (in that order), copied."""
-        pos = self.positions(unit_ids)
-        starts, stops = self.offsets[pos], self.offsets[pos + 1]
-        counts = stops - starts
-        offsets = np.concatenate([[0], np.cumsum(counts)])
-        take = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])
-        return SpikeTrains(self.unit_ids[pos], self.times[take], offsets)
+    def unit(self, position: int) -> np.ndarray:
+        """The sorted spike times of the unit at ``position`` (one pass over every spike)."""
+        return self.times[self.labels == position]
 
-    @property
-    def index(self) -> TickIndex:
-        """The tick table, built on first use (one pass over every spike) and kept."""
-        with self._lock:
-            if self._index is None:
-                self._index = _build_index(self.times, self.offsets)
-            return self._index
+    def subset(self, unit_ids: Iterable[int]) -> SpikeTrains:
+        """The trains of ``unit_ids`` (in that order)."""
+        pos = self.positions(unit_ids)
+        if np.array_equal(pos, np.arange(len(self))):
+            return self
+        relabel = np.full(len(self), -1, dtype=np.int64)
+        relabel[pos] = np.arange(len(pos))
+        keep = relabel[self.labels]
+        inside = keep >= 0
+        # Back to unit order (a stable sort by new label keeps each unit's time order).
+        order = np.argsort(keep[inside], kind="stable")
+        times = self.times[inside][order]
+        counts = np.bincount(keep[inside], minlength=len(pos))
+        return SpikeTrains(self.unit_ids[pos], times, np.concatenate([[0], np.cumsum(counts)]))
 
 
 def _check_sorted(ids: np.ndarray, times: np.ndarray, offsets: np.ndarray) -> None:
@@ -182,25 +168,19 @@ def _check_sorted(ids: np.ndarray, times: np.ndarray, offsets: np.ndarray) -> No
 
 
 class TrainStore:
-    """The spike trains of a session's units, read in bulk when first asked for and kept, so
-    that a changing unit selection reads only the units it adds."""
+    """The spike trains of a session's units, read in bulk when first asked for and kept: a
+    narrower selection is cut from what is loaded; a wider one reloads the union once."""
 
     def __init__(self, mapping: Mapping) -> None:
         self._mapping = mapping
-        self._loaded = SpikeTrains([], np.empty(0), np.zeros(1, dtype=np.int64))
+        self._loaded: SpikeTrains | None = None
 
     def get(self, unit_ids: Sequence[int]) -> SpikeTrains:
         ids = [int(u) for u in unit_ids]
-        have = set(self._loaded.unit_ids.tolist())
-        missing = [u for u in ids if u not in have]
-        if missing:
-            new = SpikeTrains.from_mapping(self._mapping, missing)
-            old = self._loaded
-            self._loaded = SpikeTrains(
-                np.concatenate([old.unit_ids, new.unit_ids]),
-                np.concatenate([old.times, new.times]),
-                np.concatenate([old.offsets, new.offsets[1:] + old.offsets[-1]]),
-            )
-        if ids == self._loaded.unit_ids.tolist():
-            return self._loaded
-        return self._loaded.subset(ids)
+        loaded = self._loaded
+        have = set() if loaded is None else set(loaded.unit_ids.tolist())
+        if not set(ids) <= have:
+            union = ids + sorted(have - set(ids))
+            loaded = self._loaded = SpikeTrains.from_mapping(self._mapping, union)
+        assert loaded is not None
+        return loaded.subset(ids)
