@@ -11,7 +11,13 @@
 export async function inflate(heatmap) {
   const { buffer, byteOffset, byteLength } = heatmap.deflated;
   const input = new Uint8Array(/** @type {ArrayBuffer} */ (buffer), byteOffset, byteLength);
-  const stream = new Blob([input]).stream().pipeThrough(new DecompressionStream("deflate"));
+  const source = new ReadableStream({
+    start(controller) {
+      controller.enqueue(input);
+      controller.close();
+    },
+  });
+  const stream = source.pipeThrough(new DecompressionStream("deflate"));
   const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
   const expected = heatmap.shape.reduce((a, b) => a * b, 1);
   if (bytes.length !== expected) throw new RangeError(`heatmap: ${bytes.length} bytes, expected ${expected}`);

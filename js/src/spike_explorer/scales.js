@@ -18,7 +18,7 @@ export function linear(domain, range) {
 }
 
 /**
- * About `count` round tick values covering [lo, hi] (steps of 1, 2 or 5 x 10^n).
+ * About `count` round tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 x 10^n).
  * @param {number} lo
  * @param {number} hi
  * @param {number} [count]
@@ -28,7 +28,7 @@ export function ticks(lo, hi, count = 5) {
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo) return Number.isFinite(lo) ? [lo] : [];
   const raw = (hi - lo) / Math.max(1, count);
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
   const out = [];
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
     out.push(Number(v.toFixed(Math.max(0, -Math.floor(Math.log10(step)) + 1))));
