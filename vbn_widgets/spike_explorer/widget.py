@@ -194,7 +194,7 @@ class SpikeExplorer(StrictWidget):
         info = req.event_info(m)
         self._publishing = True
         try:
-            with self.hold_trait_notifications():
+            with self.hold_sync(), self.hold_trait_notifications():  # one message, all at once
                 for name, value in req.view_traits(m.view).items():
                     setattr(self, name, value)
                 self.set_trait("event_choices", req.event_choices(self._counts, self._custom))

@@ -149,7 +149,7 @@ export function drawTimeAxis(ctx, axis, domain, theme, title = "time from event 
     ctx.fillText(tickLabel(t), px, axis.y + 5);
   }
   ctx.textAlign = "right";
-  ctx.fillText(title, axis.x + axis.width, axis.y + 5 + 12);
+  ctx.fillText(title, axis.x + axis.width, axis.y + 5 + 13);
 }
 
 /**

@@ -6,7 +6,7 @@
 /** @typedef {{ start: number, stop: number, width: number, n: number }} BinsInfo */
 
 export const GUTTER_PX = 64;
-export const AXIS_PX = 22;
+export const AXIS_PX = 32;
 export const BAR_PX = 56;
 
 /**

@@ -91,6 +91,7 @@ function render({ model, el }) {
   let drag = null;
   let localError = "";
   let changedAt = 0;
+  let answered = false;
   /** @type {(() => void) | null} */
   let cancelFrame = null;
 
@@ -119,10 +120,13 @@ function render({ model, el }) {
         return null;
       },
     );
-  const controls = createControls((changes) => {
+  /** A view change: timed from here to the first redraw of the kernel's answer. */
+  const changeView = (/** @type {Record<string, unknown>} */ changes) => {
     changedAt = performance.now();
+    answered = false;
     send("set-view", { changes });
-  });
+  };
+  const controls = createControls(changeView);
   const exportBar = createExportBar(send);
   el.replaceChildren(
     title,
@@ -206,7 +210,7 @@ function render({ model, el }) {
     }
     drawAreas(theme, w, layout, bins);
     drawUnit(theme, w, layout, bins);
-    if (changedAt) {
+    if (changedAt && answered && heat.bytes && heat.wire === model.get("heatmap")) {
       el.dataset.redrawMs = String(Math.round(performance.now() - changedAt));
       changedAt = 0;
     }
@@ -225,7 +229,7 @@ function render({ model, el }) {
       color: PALETTE[a % PALETTE.length],
       y: values.subarray(a * n, (a + 1) * n),
     }));
-    const rect = { x: layout.heat.x, y: 4, width: layout.heat.width, height: PLOT_PX - 28 };
+    const rect = { x: layout.heat.x, y: 4, width: layout.heat.width, height: PLOT_PX - 36 };
     const yRange = extent(series.map((s) => s.y)) ?? [0, 1];
     drawLines(ctx, rect, x, series, { domain: [bins.start, bins.stop], yRange, yLabel: `mean ${info().value_label}`, theme, response: model.get("response_window") });
     drawTimeAxis(ctx, { x: rect.x, y: rect.y + rect.height, width: rect.width, height: 20 }, [bins.start, bins.stop], theme);
@@ -239,7 +243,7 @@ function render({ model, el }) {
     unitTitle.textContent = `unit ${d.unit_id} (${d.area}${depth}): ${d.group_rows.reduce((a, b) => a + b, 0)} events`;
     const domain = /** @type {[number, number]} */ ([bins.start, bins.stop]);
     const rect = { x: layout.heat.x, y: 4, width: layout.heat.width, height: 160 };
-    const ctx = prepare(rasterCanvas, w, rect.height + 8);
+    const ctx = prepare(rasterCanvas, w, rect.height + 30);
     if (ctx) {
       drawRaster(ctx, rect, {
         times: /** @type {Float32Array} */ (fromWire(d.times)),
@@ -249,6 +253,7 @@ function render({ model, el }) {
         domain,
         theme,
       });
+      drawTimeAxis(ctx, { x: rect.x, y: rect.y + rect.height, width: rect.width, height: 20 }, domain, theme);
     }
     const pctx = prepare(psthCanvas, w, PLOT_PX);
     if (!pctx) return;
@@ -262,7 +267,7 @@ function render({ model, el }) {
       y: mean.subarray(i * n, (i + 1) * n),
       band: sem.subarray(i * n, (i + 1) * n),
     }));
-    const prect = { x: rect.x, y: 4, width: rect.width, height: PLOT_PX - 28 };
+    const prect = { x: rect.x, y: 4, width: rect.width, height: PLOT_PX - 36 };
     const hi = extent(series.map((s) => Array.from(s.y, (v, i) => v + s.band[i]))) ?? [0, 1];
     drawLines(pctx, prect, x, series, { domain, yRange: [0, Math.max(1, hi[1])], yLabel: "rate (Hz) +- SEM", theme });
     drawTimeAxis(pctx, { x: prect.x, y: prect.y + prect.height, width: prect.width, height: 20 }, domain, theme);
@@ -348,8 +353,7 @@ function render({ model, el }) {
     const picked = brushWindow(start.x0, x, layout.heat, info().bins);
     brush = null;
     if (picked) {
-      changedAt = performance.now();
-      send("set-view", { changes: { response_window: picked, sort: "response" } });
+      changeView({ response_window: picked, sort: "response" });
     } else {
       send("select-unit", { row: start.row0, revision });
     }
@@ -378,10 +382,14 @@ function render({ model, el }) {
 
   // ---- wiring ----------------------------------------------------------------------------------
   teardown.watch(model, ["change:heatmap"], decode);
+  teardown.watch(model, ["change:revision", "change:colormap", "change:heatmap", "change:error"], () => {
+    answered = true;
+  });
   teardown.watch(model, ["change:rows", "change:area_psth", "change:unit_detail", "change:colormap", "change:response_window", "change:revision", "change:selected_unit"], () => {
     cancelFrame ??= nextFrame(draw);
   });
-  teardown.watch(model, ["change:event_info", "change:error", "change:title", "change:selected_count", "change:event_choices"], schedule);
+  const viewTraits = ["event", "window", "bin_size", "grouping", "condition", "sort", "scale", "baseline_window", "colormap"];
+  teardown.watch(model, ["event_info", "error", "title", "selected_count", "event_choices", ...viewTraits].map((n) => `change:${n}`), schedule);
   if (typeof ResizeObserver === "function") {
     const observer = new ResizeObserver(() => {
       cancelFrame ??= nextFrame(draw);
