@@ -40,7 +40,8 @@ def demo(tmp_path_factory):
     )
     sid = release.nwb_sessions[0]
     cache = VBNCache.from_mirror(root / "release", root / "cache")
-    cache.download(int(cache.get_ecephys_session_table().loc[sid, "file_id"]))
+    table = cache.get_ecephys_session_table(filter_abnormalities=False)
+    cache.download(int(table.loc[sid, "file_id"]))
     return root / "release", root / "cache", sid
 
 
