@@ -130,10 +130,10 @@ def stream_figures(path: Path, work: Path) -> dict:  # noqa: PLR0915
     from seaweed import SeaweedS3
 
     from vbn_widgets import BehaviorEcephysSession
-    from vbn_widgets.data.cache_sessions import _EntryRanges
+    from vbn_widgets.data.cache_sessions import _EntryRanges, source_identity
     from vbn_widgets.data.manifest import FileEntry
     from vbn_widgets.data.sources import S3Source
-    from vbn_widgets.session.stream import RemoteFile, RemoteObject
+    from vbn_widgets.session.stream import BLOCK_SIZE, RemoteFile, RemoteObject
 
     session = BehaviorEcephysSession.from_nwb_path(path)
     ids = chosen_units(session)
@@ -153,7 +153,7 @@ def stream_figures(path: Path, work: Path) -> dict:  # noqa: PLR0915
             with CutProxy("127.0.0.1", s3.port) as proxy:
                 source = S3Source(BUCKET, endpoint_url=proxy.endpoint_url)
                 nbytes, etag = source.stat(entry)
-                obj = RemoteObject(source.description, KEY, version, etag, nbytes)
+                obj = RemoteObject(source_identity(source), KEY, version, etag, nbytes)
                 remote = RemoteFile(
                     _EntryRanges(source, entry, etag), obj, cache_root=cache, block_size=block_size
                 )
@@ -167,14 +167,14 @@ def stream_figures(path: Path, work: Path) -> dict:  # noqa: PLR0915
 
         blocks = work / "blocks"
         print("streaming from SeaweedFS ...", flush=True)
-        sent, seconds, requests = ours(1 << 20, blocks)
+        sent, seconds, requests = ours(BLOCK_SIZE, blocks)
         figures["stream_open_bytes_fraction"] = round(sent / size, 4)
         figures["stream_open_s"] = round(seconds, 2)
         figures["stream_open_requests"] = requests
-        again, seconds, requests = ours(1 << 20, blocks)
+        again, seconds, requests = ours(BLOCK_SIZE, blocks)
         figures["stream_reopen_bytes"] = again
         figures["stream_reopen_s"] = round(seconds, 3)
-        for block in (256 << 10, 4 << 20):  # 1 MiB (the default) is measured above
+        for block in (64 << 10, 1 << 20, 4 << 20):  # the default is measured above
             sent, seconds, requests = ours(block, None)
             compare[f"vbn_widgets block {block >> 10} KiB"] = _row(sent, size, seconds, requests)
             print(f"  block {block >> 10} KiB: {compare}", flush=True)

@@ -20,3 +20,7 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 .venv/bin/uv pip install --quiet --python .venv/bin/python --compile-bytecode -e ".[test,e2e]"
+# AllenSDK 2.16.2 in a venv of its own (it pins old numpy/pandas): tests/session/test_allensdk_agrees.py
+# and tests/data/test_demo_nwb_allensdk.py check the demo files and our reader against it, and
+# skip when it is missing.
+bash scripts/allensdk_venv.sh || echo "install.sh: .venv-allensdk not built; the AllenSDK comparison tests will be skipped" >&2

@@ -103,3 +103,45 @@ def test_lfp_through_the_cache(nwb_release, tmp_path):
         assert lfp.data[:3].shape == (3, spec.channels_per_probe // 4)
         with pytest.raises(NoLFPError, match="has no LFP data"):
             session.get_lfp(spec.probe_ids[missing[0]])
+
+
+@pytest.fixture(scope="module")
+def genuine_demo(tmp_path_factory):
+    """The demo release as notebooks and CI get it: one short genuine session (vbn_widgets'
+    own NWB writer) and a genuine behavior-only session of the same mouse."""
+    from vbn_widgets.data.demo import write_demo_release
+    from vbn_widgets.demo_job import demo_nwb_options
+
+    root = tmp_path_factory.mktemp("genuine-demo") / "release"
+    return write_demo_release(root, scale=0.02, seed=0, nwb=demo_nwb_options(0.02))
+
+
+def test_genuine_demo_sessions_through_the_cache(genuine_demo, tmp_path):
+    cache = VBNCache.from_mirror(genuine_demo.root, tmp_path / "cache")
+    (sid,) = genuine_demo.nwb_sessions
+    with cache.get_ecephys_session(sid) as session:
+        assert session.ecephys_session_id == sid
+        units = session.get_units()
+        table = cache.get_unit_table()
+        assert set(units.index) <= set(table.index[table["ecephys_session_id"] == sid])
+        assert len(session.spike_times.read_many(units.index[:20])) == min(20, len(units))
+        assert session.metadata["behavior_session_id"] == int(
+            cache.get_ecephys_session_table(filter_abnormalities=False).loc[
+                sid, "behavior_session_id"
+            ]
+        )
+    (bid,) = genuine_demo.nwb_behavior_sessions[:1]
+    with cache.get_behavior_session(bid) as behavior:
+        assert behavior.behavior_session_id == bid
+        assert len(behavior.trials) > 0
+        assert behavior.stimulus_presentations["is_change"].dtype == bool
+    ephys_bid = int(
+        cache.get_ecephys_session_table(filter_abnormalities=False).loc[sid, "behavior_session_id"]
+    )
+    with (
+        cache.get_behavior_session(ephys_bid) as behavior,
+        cache.get_ecephys_session(sid) as ecephys,
+    ):
+        pd.testing.assert_frame_equal(
+            behavior.trials.drop(columns="lick_times"), ecephys.trials.drop(columns="lick_times")
+        )

@@ -35,6 +35,14 @@ SOURCES = ("auto", "local", "stream", "download")
 BLOCKS_DIR = "blocks"
 
 
+def source_identity(source: S3Source | MirrorSource) -> str:
+    """Where the bytes come from, for the block cache: the bucket (not the endpoint, which may be
+    a proxy or a test server; version id and ETag pin the bytes), or the mirror folder."""
+    if isinstance(source, S3Source):
+        return f"s3://{source.bucket}"
+    return f"mirror:{source.root}"
+
+
 class _EntryRanges:
     """``RangeReader`` for one manifest entry of an ``S3Source`` or ``MirrorSource``."""
 
@@ -88,17 +96,13 @@ class SessionAccess:
     def get_behavior_session(
         self, behavior_session_id: int, *, source: SessionSource = "auto"
     ) -> BehaviorSession:
-        """A behavior-only session (``behavior_session_<id>.nwb``); ``source`` as above."""
+        """A behavior session (``behavior_session_<id>.nwb``, or the behavior parts of the ecephys
+        file of a session recorded with ecephys); ``source`` as above."""
         from ..session import BehaviorSession
-        from ..session.errors import UnknownSessionError
 
         row = self._session_row("behavior_sessions", behavior_session_id)
-        ecephys = row.get("ecephys_session_id")
-        if pd.notna(ecephys) and not (pd.notna(row["file_id"]) and int(row["file_id"]) >= 0):
-            raise UnknownSessionError(
-                f"behavior session {behavior_session_id} was recorded with ecephys session "
-                f"{int(ecephys)}: open it with get_ecephys_session({int(ecephys)})"
-            )
+        # A behavior session recorded with ecephys points at the ecephys file (as in AllenSDK,
+        # which then reads the behavior parts of that file).
         entry = self.manifest.data_entry(row["file_id"])
         return BehaviorSession(self._open_entry(entry, source))
 
@@ -159,7 +163,7 @@ class SessionAccess:
         if not isinstance(source, (S3Source, MirrorSource)):
             raise ReadOnlyCacheError(f"{entry.key}: the source {source!r} cannot be streamed")
         size, etag = source.stat(entry)
-        obj = RemoteObject(source.description, entry.key, entry.version_id, etag, size)
+        obj = RemoteObject(source_identity(source), entry.key, entry.version_id, etag, size)
         root = Path(self.layout.root) / PRIVATE_DIR / BLOCKS_DIR
         reader = _EntryRanges(source, entry, etag)
         return RemoteFile(reader, obj, cache_root=root, retry=self.retry, **options)

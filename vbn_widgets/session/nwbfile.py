@@ -107,6 +107,11 @@ class NWBFile:
             )
 
     @property
+    def fileobj(self) -> IO[bytes] | None:
+        """The file object read from (a byte-range stream), or None for a path."""
+        return self._fileobj
+
+    @property
     def fetch_stats(self) -> Any:
         """Bytes and requests fetched so far when streamed (``FetchStats``); None for a path."""
         return getattr(self._fileobj, "stats", None)
@@ -130,8 +135,22 @@ class NWBFile:
         with self.reading(path):
             try:
                 return self.h5[path]
-            except KeyError:
-                return None
+            except KeyError as err:
+                if not self._linked(path):
+                    return None
+                # The link is there but its object cannot be read: a damaged object header.
+                raise SessionFileError(
+                    f"{self.name}: cannot read {path}: {err} (the file is corrupt; delete it and "
+                    "download it again)"
+                ) from err
+
+    def _linked(self, path: str) -> bool:
+        parent, _, name = path.strip("/").rpartition("/")
+        try:
+            group = self.h5[parent] if parent else self.h5
+            return name in group
+        except (KeyError, OSError, RuntimeError):
+            return False
 
     def require(self, path: str) -> Any:
         found = self.get(path)

@@ -183,13 +183,27 @@ class RaggedColumn(Mapping[int, np.ndarray]):
         offsets = self.offsets()
         starts, stops = offsets[rows], offsets[rows + 1]
         dataset = self._dataset()
+        runs = merge_ranges(starts, stops)
+        self._prefetch(dataset, runs)
         found: dict[int, np.ndarray] = {}
-        for lo, hi in merge_ranges(starts, stops):
+        for lo, hi in runs:
             block = self._nwb.read(dataset, slice(lo, hi))
             inside = np.flatnonzero((starts >= lo) & (stops <= hi))
             for i in inside.tolist():
                 found[ids[i]] = block[int(starts[i]) - lo : int(stops[i]) - lo]
         return {u: found[u] for u in ids}
+
+    def _prefetch(self, dataset: h5py.Dataset, runs: list[tuple[int, int]]) -> None:
+        """On a streamed file, fetch every run's bytes at once (in parallel) before reading."""
+        prefetch = getattr(self._nwb.fileobj, "prefetch", None)
+        if prefetch is None or len(runs) < 2:
+            return
+        with self._nwb.reading(dataset.name):
+            offset = dataset.id.get_offset()  # None unless contiguous and allocated
+            if offset is None or dataset.compression is not None:
+                return
+            row = dataset.dtype.itemsize * int(np.prod(dataset.shape[1:], dtype=np.int64))
+        prefetch([(offset + lo * row, offset + hi * row) for lo, hi in runs])
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._ids.tolist())
