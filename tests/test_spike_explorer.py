@@ -220,6 +220,17 @@ def test_follows_a_table_explorers_selection(session, sent):
     assert len(widget.model.units) == 7
 
 
+def test_set_units_switches_and_keeps_state_on_error(session, sent):
+    widget = SpikeExplorer(session, units=session.get_units().index[:4])
+    widget.set_view(scale="zscore")
+    widget.set_units(session.get_units().index[4:10])
+    assert len(widget.model.units) == 6 and widget.scale == "zscore"
+    with pytest.raises(ValueError, match="none of the chosen units"):
+        widget.set_units([1])
+    assert len(widget.model.units) == 6
+    widget.close()
+
+
 def test_units_from_ids_and_passing(session):
     ids = session.get_units().index[[3, 1]]
     assert SpikeExplorer(session, units=list(ids)).model.units.index.tolist() == sorted(ids)

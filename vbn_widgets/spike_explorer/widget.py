@@ -19,6 +19,7 @@ from ..spikes import ResponseModel, SpikeError, View, available, custom_events, 
 from ..spikes import exports as ex
 from ..spikes.colormaps import COLORMAPS
 from ..spikes.events import NAMED, Events
+from ..spikes.selections import session_id_of
 from ..spikes.trains import TrainStore
 from ..spikes.units import choose, session_units, source_ids
 from . import requests as req
@@ -123,7 +124,7 @@ class SpikeExplorer(StrictWidget):
     ) -> None:
         self._export_to = None if export_to is None else check_variable_name(export_to)
         self.session = session
-        self.session_id = session_id if session_id is not None else _session_id(session)
+        self.session_id = session_id if session_id is not None else session_id_of(session)
         self._source = units
         self._store = TrainStore(session.spike_times)  # type: ignore[attr-defined]
         self._all_units = session_units(session)
@@ -176,8 +177,28 @@ class SpikeExplorer(StrictWidget):
         if isinstance(units, t.HasTraits) and units.has_trait("revision"):
             units.observe(self._source_changed, names=["revision"])
 
+    def _unwatch_source(self) -> None:
+        source = self._source
+        if isinstance(source, t.HasTraits) and source.has_trait("revision"):
+            source.unobserve(self._source_changed, names=["revision"])
+
     def _source_changed(self, _change: object) -> None:
         self._follow.call()
+
+    @shown
+    def set_units(self, units: object) -> None:
+        """Show other units (same kinds as the ``units`` argument); follows the new source."""
+        old = self._source
+        self._unwatch_source()
+        self._source = units
+        try:
+            self.model = self._new_model(self.model.view)
+        except Exception:
+            self._source = old
+            self._watch_source(old)
+            raise
+        self._watch_source(units)
+        self._publish()
 
     @shown
     def refresh_units(self) -> None:
@@ -346,9 +367,8 @@ class SpikeExplorer(StrictWidget):
         follow = getattr(self, "_follow", None)
         if follow is not None:
             follow.close()
-        source = self._source
-        if isinstance(source, t.HasTraits) and source.has_trait("revision"):
-            source.unobserve(self._source_changed, names=["revision"])
+        if hasattr(self, "_source"):
+            self._unwatch_source()
         super().close()
 
     # ---- messages from the front end -------------------------------------------------------------
@@ -363,14 +383,3 @@ class SpikeExplorer(StrictWidget):
             "export": lambda c: req.export(self, c, self._targets),
         }
 
-
-def _session_id(session: object) -> int:
-    for getter in (
-        lambda: session.ecephys_session_id,  # type: ignore[attr-defined]
-        lambda: session.metadata["ecephys_session_id"],  # type: ignore[attr-defined]
-    ):
-        try:
-            return int(getter())
-        except (AttributeError, KeyError, TypeError, ValueError):
-            continue
-    raise SpikeError("cannot tell the session's ecephys_session_id: pass session_id=")

@@ -200,3 +200,16 @@ first_lick = licks[np.searchsorted(licks, onset, side="right")]
 keep = first_lick - onset <= {lick_window}
 events = changes[keep].assign(time=first_lick[keep])"""
 )
+
+
+def session_id_of(session: object) -> int:
+    """The session's ecephys_session_id (attribute or ``metadata``)."""
+    for getter in (
+        lambda: session.ecephys_session_id,  # type: ignore[attr-defined]
+        lambda: session.metadata["ecephys_session_id"],  # type: ignore[attr-defined]
+    ):
+        try:
+            return int(getter())
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue
+    raise SpikeError("cannot tell the session's ecephys_session_id: pass session_id=")
