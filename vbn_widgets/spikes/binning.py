@@ -244,10 +244,14 @@ def unit_raster(
     if len(events) == 0 or trains.n_spikes == 0:
         return np.empty(0), np.empty(0, dtype=np.intp)
     lo, hi = trains.ranges(events + edges[0], events + edges[-1])
-    take = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
-    event = np.repeat(np.arange(len(events)), hi - lo)
-    mine = trains.labels[take] == position
-    take, event = take[mine], event[mine]
+    # Every unit's labels near the windows (memory copies), then this unit's spikes among them.
+    labels = np.concatenate(
+        [trains.labels[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+    )
+    found = np.flatnonzero(labels == position)
+    starts = np.cumsum(hi - lo) - (hi - lo)
+    event = np.searchsorted(starts, found, side="right") - 1
+    take = lo[event] + (found - starts[event])
     delta = trains.times[take] - events[event]
     slot = slots(delta)
     inside = (slot >= slots.pad) & (slot < slots.pad + slots.n)
