@@ -86,6 +86,9 @@ GOALS = {
     "session_open_s": ("<=", 0.5),
     "session_open_speedup_vs_pynwb": (">=", 10.0),
     "stream_open_bytes_fraction": ("<=", 0.25),
+    "psth_all_units_s": ("<=", 0.3),
+    "psth_speedup_vs_loop": (">=", 20.0),
+    "psth_display_bytes": ("<=", 400_000),
 }
 
 
@@ -114,9 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-load", action="store_true", help="only the table-load figures")
     parser.add_argument("--only-session", action="store_true", help="only the session figures")
     parser.add_argument("--no-stream", action="store_true", help="skip the SeaweedFS figures")
+    parser.add_argument("--only-spikes", action="store_true", help="only the spike figures")
     args = parser.parse_args(argv)
-    if args.only_session:
-        figures = session_figures(args)
+    if args.only_session or args.only_spikes:
+        figures = session_figures(args) if args.only_session else spike_figures(args)
         print(report(figures))
         write_json(args, figures)
         return 0
@@ -146,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
 
         figures |= cache_browser_figures(release, args.data)
         figures |= session_figures(args)
+        figures |= spike_figures(args)
     print(report(figures))
     write_json(args, figures)
     return 0
@@ -162,6 +167,12 @@ def session_figures(args) -> dict:
         with tempfile.TemporaryDirectory(dir=args.data) as work:
             figures |= stream_figures(path, Path(work))
     return figures
+
+
+def spike_figures(args) -> dict:
+    from spikes import spikes_figures
+
+    return spikes_figures(args.data, args.repeat)
 
 
 def write_json(args, figures: dict) -> None:

@@ -19,6 +19,7 @@ EXECUTED = [
     "03_cache_and_downloads.ipynb",
     "04_sessions_and_linking.ipynb",
     "06_session_data.ipynb",
+    "07_responses.ipynb",
 ]
 NOT_EXECUTED = ["05_real_s3.ipynb"]  # needs the internet
 

@@ -15,8 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vbn_testing.messages import update
+from vbn_testing.spike_session import SpikeSession
 
-from vbn_widgets import ALL_WIDGETS, CacheBrowser, QualityFilter, TableExplorer, VBNCache
+from vbn_widgets import (
+    ALL_WIDGETS,
+    CacheBrowser,
+    QualityFilter,
+    SpikeExplorer,
+    TableExplorer,
+    VBNCache,
+)
 
 
 def table_explorer(_demo_release, _tmp_path):
@@ -40,10 +48,15 @@ def quality_filter(_demo_release, _tmp_path):
     return QualityFilter(frame, export_to=None, metrics=["snr"])
 
 
+def spike_explorer(_demo_release, _tmp_path):
+    return SpikeExplorer(SpikeSession(seed=2))
+
+
 FACTORIES = {
     TableExplorer: table_explorer,
     CacheBrowser: cache_browser,
     QualityFilter: quality_filter,
+    SpikeExplorer: spike_explorer,
 }
 
 JSON = st.recursive(

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from .quality_filter import QualityFilter
     from .session import BehaviorEcephysSession, BehaviorSession
     from .session_picker import SessionPicker
+    from .spike_explorer import SpikeExplorer
+    from .spikes.population import population_psth
     from .table_explorer import TableExplorer
     from .vbn_explorer import VBNExplorer
 
@@ -24,6 +26,8 @@ _LAZY = {
     "CacheBrowser": ".cache_browser",
     "QualityFilter": ".quality_filter",
     "SessionPicker": ".session_picker",
+    "SpikeExplorer": ".spike_explorer",
+    "population_psth": ".spikes.population",
     "TableExplorer": ".table_explorer",
     "VBNCache": ".data",
     "VBNExplorer": ".vbn_explorer",
@@ -31,7 +35,7 @@ _LAZY = {
 
 # anywidget widgets, each with its own JS entry and CSS. SessionPicker and VBNExplorer compose
 # ipywidgets from Python, so they have none.
-_ALL_WIDGETS = ("TableExplorer", "CacheBrowser", "QualityFilter")
+_ALL_WIDGETS = ("TableExplorer", "CacheBrowser", "QualityFilter", "SpikeExplorer")
 
 __all__ = [
     "ALL_WIDGETS",
@@ -40,10 +44,12 @@ __all__ = [
     "CacheBrowser",
     "QualityFilter",
     "SessionPicker",
+    "SpikeExplorer",
     "TableExplorer",
     "VBNCache",
     "VBNExplorer",
     "__version__",
+    "population_psth",
 ]
 
 
