@@ -17,6 +17,15 @@ def replies(sent) -> list[dict]:
     ]
 
 
+def replies_with_buffers(sent) -> list[tuple[dict, list]]:
+    """Like :func:`replies`, with each message's binary buffers."""
+    return [
+        (d["content"], b)
+        for kind, d, b in sent
+        if kind == "comm_msg" and d.get("method") == "custom"
+    ]
+
+
 def ask(widget, sent, kind: str, **fields) -> dict:
     """Send one request; return its one reply (``<kind>:ok`` or ``error``) with the same id."""
     before = len(replies(sent))

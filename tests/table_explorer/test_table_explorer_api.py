@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import traitlets
-from test_table_explorer import custom, replies
+from vbn_testing.messages import custom
+from vbn_testing.messages import replies_with_buffers as replies
 
 from vbn_widgets import TableExplorer
 

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import traitlets
+from vbn_testing.messages import custom
+from vbn_testing.messages import replies_with_buffers as replies
 
 from vbn_widgets import TableExplorer, VBNCache
 from vbn_widgets._page_codec import CELL, MISSING, ROW
@@ -16,21 +18,6 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture(scope="module")
 def units(demo_release):
     return VBNCache.from_local_cache(demo_release, use_static_cache=True).get_unit_table()
-
-
-def custom(widget, content):
-    """Deliver one custom message as the front end would."""
-    widget._handle_msg(
-        {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
-    )
-
-
-def replies(sent):
-    return [
-        (d["content"], b)
-        for kind, d, b in sent
-        if kind == "comm_msg" and d.get("method") == "custom"
-    ]
 
 
 def decode(cells: bytes) -> list[list[str]]:
