@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from .._base import StrictWidget
+from .._base import Shaped, StrictWidget
 from .._debounce import Debounced
 from .._errors import show_error, shown
 from .._messages import Handler, dispatch
@@ -23,7 +23,9 @@ from ..spikes.selections import session_id_of
 from ..spikes.trains import TrainStore
 from ..spikes.units import choose, session_units, source_ids
 from . import requests as req
+from . import shapes as sh
 from .payloads import area_payload, detail_payload, heatmap_payload, rows_payload, wire_tree
+from .shapes import AreaInfo, EventChoice, EventInfo, Heatmap, RowsInfo, UnitDetail
 
 #: Bins the heatmap may have (each bin is a byte per unit on the wire).
 MAX_DISPLAY_BINS = 500
@@ -64,7 +66,7 @@ class SpikeExplorer(StrictWidget):
     ``colormap``         str              "viridis" or "cividis"
     ``event_choices``    EventChoice[]    named events with their counts in this session
     ``event_info``       EventInfo        label, description, note, groupings, groups, counts
-    ``heatmap``          Heatmap          uint8 units x bins, display order, zlib-deflated
+    ``heatmap``          Heatmap|null     uint8 units x bins, display order, zlib-deflated
     ``heatmap_range``    [num, num]       values that 0 and 255 stand for
     ``rows``             RowsInfo         unit ids, area per row, area runs, selected rows
     ``area_psth``        AreaInfo         mean rate or z per area (float32 areas x bins)
@@ -94,16 +96,20 @@ class SpikeExplorer(StrictWidget):
     baseline_window = t.Tuple(t.Float(), t.Float(), default_value=(-0.5, 0.0)).tag(sync=True)
     response_window = t.Tuple(t.Float(), t.Float(), default_value=(0.03, 0.25)).tag(sync=True)
     colormap = t.Enum(tuple(COLORMAPS), "viridis").tag(sync=True)
-    event_choices = t.List(t.Dict(), read_only=True).tag(sync=True)
-    event_info = t.Dict(read_only=True).tag(sync=True)
-    heatmap = t.Dict(None, allow_none=True, read_only=True).tag(sync=True)
+    event_choices = t.List(Shaped(EventChoice), read_only=True).tag(sync=True, wire="EventChoice[]")
+    event_info = Shaped(EventInfo, default_value=sh.EMPTY_EVENT_INFO, read_only=True).tag(sync=True)
+    heatmap = Shaped(Heatmap, default_value=None, allow_none=True, read_only=True).tag(
+        sync=True, wire="Heatmap | null"
+    )
     heatmap_range = t.Tuple(t.Float(), t.Float(), default_value=(0.0, 1.0), read_only=True).tag(
         sync=True
     )
     # Payloads hold their arrays already in wire form ({view, dtype, shape}).
-    rows = t.Dict(read_only=True).tag(sync=True)
-    area_psth = t.Dict(read_only=True).tag(sync=True)
-    unit_detail = t.Dict(None, allow_none=True, read_only=True).tag(sync=True)
+    rows = Shaped(RowsInfo, default_value=sh.EMPTY_ROWS, read_only=True).tag(sync=True)
+    area_psth = Shaped(AreaInfo, default_value=sh.EMPTY_AREAS, read_only=True).tag(sync=True)
+    unit_detail = Shaped(UnitDetail, default_value=None, allow_none=True, read_only=True).tag(
+        sync=True, wire="UnitDetail | null"
+    )
     selected_unit = t.Int(None, allow_none=True).tag(sync=True)
     selected_count = t.Int(0, read_only=True).tag(sync=True)
     title = t.Unicode("").tag(sync=True)
