@@ -43,8 +43,8 @@ class SpikeExplorer(StrictWidget):
         A ``BehaviorEcephysSession`` (``cache.get_ecephys_session(id)``; AllenSDK's works too).
     units
         Unit ids, a ``pandas.Index``, or anything with ``.passing`` / ``.selected`` (a
-        ``QualityFilter``, a ``TableExplorer``); None: every unit. A source with a public
-        ``revision`` trait is followed as it changes.
+        ``QualityFilter``, a ``TableExplorer``, a ``VBNExplorer``); None: every unit. A source
+        with a public ``revision`` trait is followed as it changes.
     export_to
         Name of a notebook variable that always holds the selected units' table.
 
@@ -182,10 +182,11 @@ class SpikeExplorer(StrictWidget):
     def _watch_source(self, units: object) -> None:
         if isinstance(units, t.HasTraits) and units.has_trait("revision"):
             units.observe(self._source_changed, names=["revision"])
+            self._watching = units
 
     def _unwatch_source(self) -> None:
-        source = self._source
-        if isinstance(source, t.HasTraits) and source.has_trait("revision"):
+        source, self._watching = getattr(self, "_watching", None), None
+        if source is not None:  # none after a failed __init__ or a second close
             source.unobserve(self._source_changed, names=["revision"])
 
     def _source_changed(self, _change: object) -> None:
@@ -373,8 +374,7 @@ class SpikeExplorer(StrictWidget):
         follow = getattr(self, "_follow", None)
         if follow is not None:
             follow.close()
-        if hasattr(self, "_source"):
-            self._unwatch_source()
+        self._unwatch_source()
         super().close()
 
     # ---- messages from the front end -------------------------------------------------------------
