@@ -42,8 +42,10 @@ def test_in_a_kernel_the_frame_shows_first_and_the_tabs_fill_step_by_step(cache)
 
     vx, (text, kinds), filled = asyncio.run(scenario())
     assert text.endswith("sessions chosen; loading)")
-    assert kinds == ["SessionPicker", "HTML", "HTML", "HTML", "HTML", "HTML"]  # "loading…"
-    assert filled[0] < filled[-1] == len(TABS) and filled == sorted(filled)  # one by one
+    assert kinds == ["SessionPicker"] + ["HTML"] * (len(TABS) - 1)  # "loading…"
+    eager = [t for t in TABS if not t.lazy]
+    assert filled[0] < filled[-1] == len(eager) and filled == sorted(filled)  # one by one
+    assert [t.key for t in TABS if t.lazy] == ["responses"]  # made when first shown
     # heard through its public revision trait: a plain QualityFilter, no patched subclass
     assert isinstance(vx.quality, QualityFilter)
     assert {c.__module__ for c in type(vx.quality).__mro__[:2]} == {QualityFilter.__module__}
@@ -65,9 +67,16 @@ def test_a_method_called_while_building_finishes_the_build_first(cache, user_ns)
 def test_tabs_exports_and_variables_come_from_the_registry(cache, user_ns):
     vx = VBNExplorer(cache, export_prefix="reg_")
     assert [vx.tabs.get_title(i) for i in range(len(TABS))] == [t.title for t in TABS]
-    assert [p.children[0] for p in vx.tabs.children] == [t.widget(vx) for t in TABS]
+    shown = [p.children[0] for p in vx.tabs.children]
+    eager = [(i, t) for i, t in enumerate(TABS) if not t.lazy]
+    assert [shown[i] for i, _ in eager] == [t.widget(vx) for _, t in eager]
     assert vx.export_bar.what.options == EXPORTABLE[::-1]
-    assert {f"reg_{t.variable}" for t in TABS} <= set(user_ns)
+    assert {f"reg_{t.variable}" for _, t in eager} <= set(user_ns)
+    for i, tab in enumerate(TABS):
+        if tab.lazy:  # a "loading…" line until the tab is first shown
+            assert type(vx.tabs.children[i].children[0]).__name__ == "HTML"
+            vx.tabs.selected_index = i
+            assert vx.tabs.children[i].children == (tab.widget(vx),)
     with pytest.raises(ValueError, match="what must be one of"):
         vx.frame("quality")  # it exports its passing ids itself
     vx.close()

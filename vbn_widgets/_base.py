@@ -63,7 +63,8 @@ class Shaped(t.Dict):
 
     Its ``wire`` metadata names the JS typedef of the same shape (the TypedDict's name without a
     ``JSON`` suffix); ``tests/test_contract.py`` compares the two. Nested values are the
-    validator's business (e.g. the engine's spec parser).
+    validator's business (e.g. the engine's spec parser). With ``allow_none=True`` None is
+    accepted too (name it ``"X | null"`` in ``wire``).
     """
 
     def __init__(self, shape: type, **kwargs: object) -> None:
@@ -72,7 +73,9 @@ class Shaped(t.Dict):
         self.metadata.setdefault("wire", shape.__name__.removesuffix("JSON"))
         self.metadata.setdefault("shape", shape)
 
-    def validate(self, obj: object, value: object) -> dict:
+    def validate(self, obj: object, value: object) -> dict | None:
+        if value is None and self.allow_none:  # traitlets' _validate skips this; direct callers
+            return None
         value = super().validate(obj, value)
         required = self.shape.__required_keys__  # type: ignore[attr-defined]
         allowed = required | self.shape.__optional_keys__  # type: ignore[attr-defined]

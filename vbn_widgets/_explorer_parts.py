@@ -1,8 +1,9 @@
 """Parts of the linked explorer: its registry of tabs, and the export bar.
 
 :data:`TABS` is the one list the explorer derives everything from: the tabs and their titles,
-the tables linked to the chosen sessions (and the quality thresholds), the ``export_prefix``
-variables, the export bar's choices, :meth:`VBNExplorer.frame` and :meth:`VBNExplorer.code`.
+the tables linked to the chosen sessions (and the quality thresholds), the tabs made only when
+first shown (Responses), the ``export_prefix`` variables, the export bar's choices,
+:meth:`VBNExplorer.frame` and :meth:`VBNExplorer.code`.
 Each entry reads the explorer through its public attributes only.
 """
 
@@ -57,7 +58,8 @@ class Tab:
     is what ``export_prefix`` + it holds; ``getter`` (a cache method) makes it a table linked to
     the chosen sessions through ``ecephys_session_id``, ``by_quality`` restricts it to units
     passing the quality thresholds too. ``widget``, ``frame`` (None: nothing to export as a
-    frame) and ``code`` read the explorer.
+    frame) and ``code`` read the explorer. A ``lazy`` tab's widget is made when the tab is
+    first shown (or used), not while the explorer builds.
     """
 
     key: str
@@ -68,6 +70,7 @@ class Tab:
     code: Callable[[VBNExplorer, bool], str] | None = None
     getter: str | None = None
     by_quality: bool = False
+    lazy: bool = False
 
 
 def _linked(key: str, title: str, getter: str, *, by_quality: bool = False) -> Tab:
@@ -108,6 +111,8 @@ TABS: tuple[Tab, ...] = (
     _linked("probes", "Probes", "get_probe_table"),
     _linked("channels", "Channels", "get_channel_table"),
     _linked("units", "Units", "get_unit_table", by_quality=True),
+    # its SpikeExplorer exports itself; `<prefix>responses` holds its selected units
+    Tab("responses", "Responses", "responses", lambda vx: vx.responses, lazy=True),
 )
 EXPORTABLE = tuple(t.key for t in TABS if t.frame is not None)
 

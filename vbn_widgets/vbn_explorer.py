@@ -13,6 +13,8 @@ import traitlets as t
 from ._debounce import Debounced, Stepwise
 from ._errors import error_line, show_error, shown
 from ._explorer_parts import EXPORTABLE, TABS, ExportBar, Tab
+from ._explorer_ranking import RankingTab
+from ._explorer_responses import ResponsesTab
 from ._variables import ExportTarget, check_variable_name, write_variable
 from .linking import (
     AREA_COLUMN,
@@ -40,6 +42,11 @@ class VBNExplorer(ipw.VBox):
     restrict the units further, and the ranking counts each candidate session's (the picker's
     filtered sessions) units that pass, overall and in the chosen areas. Selecting sessions in
     the ranking selects them in the picker. Restrictions are row masks: no table is copied.
+    The Responses tab shows a ``SpikeExplorer`` of one chosen session over its units that pass
+    quality in the chosen areas; it opens the session only when first shown.
+
+    ``SpikeExplorer(session, units=explorer)`` shows :attr:`passing` of that session and
+    follows the explorer through :attr:`revision`.
 
     In a running kernel the explorer shows at once with its session picker and fills the other
     tabs as they are built, a step at a time between the kernel's other work; every method (and
@@ -52,9 +59,11 @@ class VBNExplorer(ipw.VBox):
     export_prefix
         When given, notebook variables ``<prefix>sessions`` (chosen session ids),
         ``<prefix>good_units`` (passing unit ids) and ``<prefix>probes`` / ``channels`` /
-        ``units`` / ``ranking`` (filtered frames) follow every change.
+        ``units`` / ``ranking`` (filtered frames) follow every change; once the Responses tab
+        is shown, ``<prefix>responses`` holds the units selected in it.
     areas
-        Areas (structure acronyms) whose passing units the ranking counts; default VISp.
+        Areas (structure acronyms) whose passing units the ranking counts and the Responses
+        tab shows; default VISp.
     debounce_s
         Quality changes update the units and the ranking this long after the last one (and
         always before the next cell runs).
@@ -64,11 +73,22 @@ class VBNExplorer(ipw.VBox):
     picker, quality, ranking, tables
         The ``SessionPicker``, ``QualityFilter``, ranking ``TableExplorer`` and the linked
         ``TableExplorer`` per table (``"probes"``, ``"channels"``, ``"units"``).
+    responses
+        The Responses tab (``vbn_widgets._explorer_responses.ResponsesTab``; its
+        ``spike_explorer``), made on first use.
+    areas
+        Trait: the chosen areas (a tuple of structure acronyms, see :attr:`area_choices`).
+    passing, selected
+        Unit ids: passing quality in the chosen sessions; selected in the Units tab.
+    revision
+        Trait: bumped whenever :attr:`passing` or :attr:`selected` may have changed.
     error
         The last error of a link or the export bar ("" when none), shown under the summary.
     """
 
     error = t.Unicode("", read_only=True)
+    areas = t.Tuple(help="areas (structure acronyms) the ranking and the Responses tab use")
+    revision = t.Int(0, read_only=True, help="bumped when passing or selected may change")
 
     def __init__(
         self,
@@ -81,12 +101,12 @@ class VBNExplorer(ipw.VBox):
         if export_prefix is not None:
             for tab in TABS:
                 check_variable_name(f"{export_prefix}{tab.variable}")
-        self._prefix, self._cache, self._wanted_areas = export_prefix, cache, list(areas)
+        self._prefix, self._cache = export_prefix, cache
         self.debounce_s = float(debounce_s)
         self._linking = False
-        self._candidates: tuple[int, ...] | None = None
         self._tables: dict[str, TableExplorer] = {}
-        self._quality = self._ranking = self._quality_update = self.ranking_page = None
+        self._quality = self._quality_update = self.ranking_page = None
+        self._responses: ResponsesTab | None = None
         self._target = ExportTarget()
         self.picker = SessionPicker(cache, export_to=None)
         self._pages = {tab.key: ipw.Box([self._loading(tab)]) for tab in TABS}
@@ -102,6 +122,9 @@ class VBNExplorer(ipw.VBox):
         )
         super().__init__([self._summary, error_line(self), self.tabs, self.export_bar])
         self.add_class("vbn-explorer")
+        # checked against the units table once it is loaded
+        self.areas = (areas,) if isinstance(areas, str) else tuple(areas)
+        self.tabs.observe(self._tab_selected, names=["selected_index"])
         self._summary.value = "loading probes, channels and units…"
         steps = [self._load, self._build_quality, *map(self._step_for, LINKED)]
         self._steps = Stepwise([*steps, self._build_ranking, self._link], self._step_failed)
@@ -135,10 +158,21 @@ class VBNExplorer(ipw.VBox):
         tab = next(t for t in TABS if t.key == key)
         self._pages[key].children = (tab.widget(self),)
 
+    def _tab_selected(self, change: dict) -> None:
+        """A lazy tab is made when first shown (and catches up when shown again)."""
+        if change["new"] is not None and TABS[change["new"]].lazy:
+            try:
+                self._ready()
+                self._show(TABS[change["new"]].key)
+            except Exception as exc:
+                show_error(self, exc)
+
     def _load(self) -> None:
         self._frames = {tab.key: getattr(self._cache, tab.getter)() for tab in LINKED}
         self._keys = {w: KeyColumn(f, SESSION_KEY, w) for w, f in self._frames.items()}
         self._unit_areas = KeyColumn(self._frames["units"], AREA_COLUMN, "units")
+        self._known_areas = tuple(sorted(str(a) for a in self._unit_areas.uniques))
+        self.areas = tuple(a for a in self.areas if a in self._known_areas)
 
     def _build_quality(self) -> None:
         from .quality_filter import QualityFilter
@@ -164,27 +198,15 @@ class VBNExplorer(ipw.VBox):
         return build
 
     def _build_ranking(self) -> None:
-        known = sorted(str(a) for a in self._unit_areas.uniques)
-        self._areas = ipw.TagsInput(
-            value=[a for a in self._wanted_areas if a in known],
-            allowed_tags=known,
-            allow_duplicates=False,
-        ).add_class("vbn-vx-areas")
-        self._candidates = tuple(int(i) for i in self.picker.explorer.filtered_index)
-        self._ranking = TableExplorer(
-            self._ranking_frame(), title=self._ranking_title(), export_to=self._var("ranking")
-        )
-        self._ranking.sort_by(("passing_in_areas", False))
-        self._select_in_ranking()
-        rank_by = ipw.HBox([ipw.Label("rank sessions by passing units in"), self._areas])
-        self.ranking_page = ipw.VBox([rank_by, self._ranking]).add_class("vbn-vx-ranking")
+        self.ranking_page = RankingTab(self, self._ranking_frame, export_to=self._var("ranking"))
         self._show("ranking")
 
     def _link(self) -> None:
         self.picker.observe(self._guard(self._sessions_changed), names=["chosen_ids"])
         self.picker.explorer.observe(self._guard(self._picker_changed), names=["revision"])
-        self._ranking.observe(self._guard(self._ranking_selected), names=["selected"])
-        self._areas.observe(self._guard(lambda _c: self._update_ranking()), names=["value"])
+        self.ranking_page.table.observe(self._guard(self._ranking_selected), names=["selected"])
+        self.observe(self._guard(lambda _c: self.ranking_page.update()), names=["areas"])
+        self._tables["units"].observe(self._guard(self._bump), names=["selected"])
         self._sessions_changed()
 
     def _guard(self, fn: Callable) -> Callable:
@@ -223,21 +245,66 @@ class VBNExplorer(ipw.VBox):
     @property
     def ranking(self) -> TableExplorer:
         self._ready()
-        return self._ranking
+        return self.ranking_page.table
 
     @property
-    def areas(self) -> tuple[str, ...]:
-        """The areas the ranking counts passing units in."""
+    def responses(self) -> ResponsesTab:
+        """The Responses tab: made (opening its session) on first use, up to date on each."""
         self._ready()
-        return tuple(self._areas.value)
+        if self._responses is None:
+            self._responses = ResponsesTab(
+                self, export_to=self._var("responses"), debounce_s=self.debounce_s
+            )
+            self._show("responses")
+        elif self._responses.stale:
+            self._responses.refresh()
+        else:
+            self._responses.flush()
+        return self._responses
 
-    @areas.setter
-    def areas(self, areas: Sequence[str]) -> None:
+    @property
+    def cache(self) -> object:
+        """The cache the explorer reads (a ``VBNCache`` or AllenSDK's)."""
+        return self._cache
+
+    @t.validate("areas")
+    def _check_areas(self, proposal: dict) -> tuple[str, ...]:
+        areas = tuple(proposal["value"])
+        if getattr(self, "_steps", None) is not None and not hasattr(self, "_known_areas"):
+            self._ready()  # the known areas come with the units table
+        known = set(getattr(self, "_known_areas", ()))
+        bad = [a for a in areas if not isinstance(a, str) or (known and a not in known)]
+        if bad:
+            raise LinkError(f"not structure acronyms of the units table: {bad[:10]!r}")
+        return areas
+
+    @property
+    def area_choices(self) -> tuple[str, ...]:
+        """The areas :attr:`areas` may hold: the units table's structure acronyms."""
         self._ready()
-        unknown = [a for a in areas if a not in self._areas.allowed_tags]
-        if isinstance(areas, str) or unknown:
-            raise LinkError(f"not structure acronyms of the units table: {unknown or areas!r}")
-        self._areas.value = list(areas)
+        return self._known_areas
+
+    @property
+    def passing(self) -> pd.Index:
+        """Unit ids passing the quality thresholds in the chosen sessions (table order)."""
+        self._ready()
+        mask = self._keys["units"].mask(self.chosen_ids) & self._quality.model.passing_mask
+        return self._frames["units"].index[mask]
+
+    @property
+    def selected(self) -> pd.Index:
+        """Unit ids selected in the Units tab."""
+        return self.tables["units"].selected
+
+    def passing_in(self, session_id: int, areas: Sequence[str] | None = None) -> pd.Index:
+        """Unit ids of one session passing quality in ``areas`` (default :attr:`areas`)."""
+        self._ready()
+        areas = self.areas if areas is None else areas
+        mask = self._keys["units"].mask([int(session_id)]) & self._unit_areas.mask(areas)
+        return self._frames["units"].index[mask & self._quality.model.passing_mask]
+
+    def _bump(self, _change: object = None) -> None:
+        self.set_trait("revision", self.revision + 1)
 
     def _restrict(self, tab: Tab) -> None:
         quality = self._quality.model if tab.by_quality else None
@@ -251,27 +318,26 @@ class VBNExplorer(ipw.VBox):
         self._update_summary()
         if self._prefix is not None:
             write_variable(self._var("sessions"), self.chosen_ids)
+        self._bump()
 
     def _picker_changed(self, _change: object = None) -> None:
-        candidates = tuple(int(i) for i in self.picker.explorer.filtered_index)
-        if candidates != self._candidates:
-            self._candidates = candidates
-            self._update_ranking()
-        else:
-            self._select_in_ranking()
+        self.ranking_page.candidates_changed()
 
     def _quality_changed(self) -> None:
         for tab in LINKED:
             if tab.by_quality:
                 self._restrict(tab)
-        self._update_ranking()
+        self.ranking_page.update()
         self._update_summary()
+        self._bump()
 
     @shown
     def flush(self) -> None:
-        """Apply a pending quality change to the units and the ranking now."""
+        """Apply a pending quality change to the units, the ranking and the Responses tab."""
         self._ready()
         self._quality_update.flush()
+        if self._responses is not None:
+            self._responses.flush()
 
     def _update_summary(self) -> None:
         counts = " · ".join(f"{x.filtered_count:,} {w}" for w, x in self._tables.items())
@@ -286,26 +352,12 @@ class VBNExplorer(ipw.VBox):
         return self._ranking_frame()
 
     def _ranking_frame(self) -> pd.DataFrame:
-        in_areas = self._unit_areas.mask(self._areas.value)
+        in_areas = self._unit_areas.mask(self.areas)
         passing = self._quality.model.passing_mask
         return ranking_frame(self.picker.filtered, self._keys["units"], passing, in_areas)
 
-    def _ranking_title(self) -> str:
-        areas = ", ".join(self._areas.value)
-        return f"sessions ranked by passing units in {areas}" if areas else "choose areas"
-
-    def _update_ranking(self) -> None:
-        """New numbers in the same ranking table: its filters, sort and selection stay."""
-        self._ranking.replace_data(self._ranking_frame())
-        self._ranking.title = self._ranking_title()
-        self._select_in_ranking()
-
-    def _select_in_ranking(self) -> None:
-        index = self._ranking.frame.index
-        self._ranking.select(index[index.isin(self.picker.selected_ids)])
-
     def _ranking_selected(self, _change: object) -> None:
-        self.picker.select(self._ranking.selected)
+        self.picker.select(self.ranking_page.table.selected)
         self._sessions_changed()  # the picker's own observer is muted while we link
 
     # ---- export ------------------------------------------------------------------------------
@@ -343,7 +395,8 @@ class VBNExplorer(ipw.VBox):
             self._steps.close()
         if getattr(self, "_quality_update", None) is not None:
             self._quality_update.close()
-        parts = [getattr(self, name, None) for name in ("picker", "_quality", "_ranking")]
+        names = ("_responses", "picker", "_quality", "ranking_page")
+        parts = [getattr(self, name, None) for name in names]
         for widget in [*parts, *getattr(self, "_tables", {}).values()]:
             if widget is not None:
                 widget.close()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from .._base import StrictWidget
+from .._base import Shaped, StrictWidget
 from .._debounce import Debounced
 from .._errors import show_error, shown
 from .._messages import Handler, dispatch
@@ -23,7 +23,9 @@ from ..spikes.selections import session_id_of
 from ..spikes.trains import TrainStore
 from ..spikes.units import choose, session_units, source_ids
 from . import requests as req
+from . import shapes as sh
 from .payloads import area_payload, detail_payload, heatmap_payload, rows_payload, wire_tree
+from .shapes import AreaInfo, EventChoice, EventInfo, Heatmap, RowsInfo, UnitDetail
 
 #: Bins the heatmap may have (each bin is a byte per unit on the wire).
 MAX_DISPLAY_BINS = 500
@@ -41,8 +43,8 @@ class SpikeExplorer(StrictWidget):
         A ``BehaviorEcephysSession`` (``cache.get_ecephys_session(id)``; AllenSDK's works too).
     units
         Unit ids, a ``pandas.Index``, or anything with ``.passing`` / ``.selected`` (a
-        ``QualityFilter``, a ``TableExplorer``); None: every unit. A source with a public
-        ``revision`` trait is followed as it changes.
+        ``QualityFilter``, a ``TableExplorer``, a ``VBNExplorer``); None: every unit. A source
+        with a public ``revision`` trait is followed as it changes.
     export_to
         Name of a notebook variable that always holds the selected units' table.
 
@@ -64,7 +66,7 @@ class SpikeExplorer(StrictWidget):
     ``colormap``         str              "viridis" or "cividis"
     ``event_choices``    EventChoice[]    named events with their counts in this session
     ``event_info``       EventInfo        label, description, note, groupings, groups, counts
-    ``heatmap``          Heatmap          uint8 units x bins, display order, zlib-deflated
+    ``heatmap``          Heatmap|null     uint8 units x bins, display order, zlib-deflated
     ``heatmap_range``    [num, num]       values that 0 and 255 stand for
     ``rows``             RowsInfo         unit ids, area per row, area runs, selected rows
     ``area_psth``        AreaInfo         mean rate or z per area (float32 areas x bins)
@@ -94,16 +96,20 @@ class SpikeExplorer(StrictWidget):
     baseline_window = t.Tuple(t.Float(), t.Float(), default_value=(-0.5, 0.0)).tag(sync=True)
     response_window = t.Tuple(t.Float(), t.Float(), default_value=(0.03, 0.25)).tag(sync=True)
     colormap = t.Enum(tuple(COLORMAPS), "viridis").tag(sync=True)
-    event_choices = t.List(t.Dict(), read_only=True).tag(sync=True)
-    event_info = t.Dict(read_only=True).tag(sync=True)
-    heatmap = t.Dict(None, allow_none=True, read_only=True).tag(sync=True)
+    event_choices = t.List(Shaped(EventChoice), read_only=True).tag(sync=True, wire="EventChoice[]")
+    event_info = Shaped(EventInfo, default_value=sh.EMPTY_EVENT_INFO, read_only=True).tag(sync=True)
+    heatmap = Shaped(Heatmap, default_value=None, allow_none=True, read_only=True).tag(
+        sync=True, wire="Heatmap | null"
+    )
     heatmap_range = t.Tuple(t.Float(), t.Float(), default_value=(0.0, 1.0), read_only=True).tag(
         sync=True
     )
     # Payloads hold their arrays already in wire form ({view, dtype, shape}).
-    rows = t.Dict(read_only=True).tag(sync=True)
-    area_psth = t.Dict(read_only=True).tag(sync=True)
-    unit_detail = t.Dict(None, allow_none=True, read_only=True).tag(sync=True)
+    rows = Shaped(RowsInfo, default_value=sh.EMPTY_ROWS, read_only=True).tag(sync=True)
+    area_psth = Shaped(AreaInfo, default_value=sh.EMPTY_AREAS, read_only=True).tag(sync=True)
+    unit_detail = Shaped(UnitDetail, default_value=None, allow_none=True, read_only=True).tag(
+        sync=True, wire="UnitDetail | null"
+    )
     selected_unit = t.Int(None, allow_none=True).tag(sync=True)
     selected_count = t.Int(0, read_only=True).tag(sync=True)
     title = t.Unicode("").tag(sync=True)
@@ -176,10 +182,11 @@ class SpikeExplorer(StrictWidget):
     def _watch_source(self, units: object) -> None:
         if isinstance(units, t.HasTraits) and units.has_trait("revision"):
             units.observe(self._source_changed, names=["revision"])
+            self._watching = units
 
     def _unwatch_source(self) -> None:
-        source = self._source
-        if isinstance(source, t.HasTraits) and source.has_trait("revision"):
+        source, self._watching = getattr(self, "_watching", None), None
+        if source is not None:  # none after a failed __init__ or a second close
             source.unobserve(self._source_changed, names=["revision"])
 
     def _source_changed(self, _change: object) -> None:
@@ -367,8 +374,7 @@ class SpikeExplorer(StrictWidget):
         follow = getattr(self, "_follow", None)
         if follow is not None:
             follow.close()
-        if hasattr(self, "_source"):
-            self._unwatch_source()
+        self._unwatch_source()
         super().close()
 
     # ---- messages from the front end -------------------------------------------------------------

@@ -16,7 +16,7 @@ export const SCALES = [
 ];
 export const COLORMAP_NAMES = ["viridis", "cividis"];
 
-/** @typedef {{ key: string, label: string, count: number }} EventChoice */
+/** @import { EventChoice } from "./shapes.js" */
 /**
  * @typedef {object} ControlState
  * @property {EventChoice[]} choices

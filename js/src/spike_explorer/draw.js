@@ -1,12 +1,12 @@
 // Canvas drawing of the heatmap (with gutter, axis, colour bar, brush) and of the line and
 // raster plots. Functions take a 2D context, a layout and plain data; no model, no DOM queries.
 
-/** @import { HeatLayout, Rect, BinsInfo } from "./layout.js" */
+/** @import { HeatLayout, Rect } from "./layout.js" */
+/** @import { AreaRun, BinsInfo } from "./shapes.js" */
 import { areaLabels, xOf } from "./layout.js";
 import { linear, tickLabel, ticks } from "./scales.js";
 
 /** @typedef {{ fg: string, muted: string, grid: string, bg: string, accent: string, font: string }} Theme */
-/** @typedef {{ area: string, start: number, stop: number }} Run */
 
 /** Categorical colours for areas and groups (Tableau 10), readable on light and dark. */
 export const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
@@ -34,7 +34,7 @@ export function themeOf(el) {
  * @property {CanvasImageSource | null} image units x bins, one pixel per value
  * @property {number} rows
  * @property {BinsInfo} bins
- * @property {Run[]} runs
+ * @property {AreaRun[]} runs
  * @property {string[]} areas area of each run, by name (for colours)
  * @property {boolean} labels draw area labels and separators (sorted by area)
  * @property {Uint8Array | null} selected 1 per selected row

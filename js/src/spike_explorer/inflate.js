@@ -1,7 +1,7 @@
 // The heatmap travels zlib-deflated (vbn_widgets/spike_explorer/payloads.py): inflate it with the
 // browser's own DecompressionStream (no library, no network).
 
-/** @typedef {{ shape: number[], deflated: DataView }} Heatmap */
+/** @import { Heatmap } from "./shapes.js" */
 
 /**
  * The heatmap's bytes (rows x bins, row-major).

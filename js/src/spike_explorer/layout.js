@@ -3,7 +3,7 @@
 
 /** @typedef {{ x: number, y: number, width: number, height: number }} Rect */
 /** @typedef {{ heat: Rect, gutter: Rect, axis: Rect, bar: Rect }} HeatLayout */
-/** @typedef {{ start: number, stop: number, width: number, n: number }} BinsInfo */
+/** @import { BinsInfo } from "./shapes.js" */
 
 export const GUTTER_PX = 64;
 export const AXIS_PX = 32;

@@ -2,13 +2,7 @@
 // binary buffer), the mean per area under it, and the clicked unit's raster and PSTH. Traits are
 // read-only here; every user action is a request (lib/envelope.js) that Python validates.
 /** @import { AnyModel, RenderProps } from "@anywidget/types" */
-/** @import { WireArray } from "../lib/wire.js" */
-/** @import { EventChoice } from "./controls.js" */
-/** @typedef {{ key: string, label: string, description: string, note: string, count: number, groupings: string[], groups: string[], group_counts: number[], value_label: string, scale_note: string, bins: import("./layout.js").BinsInfo, units: number, shown_events: number }} EventInfo */
-/** @import { Heatmap } from "./inflate.js" */
-/** @typedef {{ unit_ids: WireArray | number[], areas: string[], area_index: WireArray, runs: { area: string, start: number, stop: number }[], selected: WireArray }} RowsInfo */
-/** @typedef {{ areas: string[], counts: number[], values: WireArray }} AreaInfo */
-/** @typedef {{ unit_id: number, area: string, depth: number | null, times: WireArray, rows: WireArray, groups: string[], group_rows: number[], mean: WireArray, sem: WireArray }} UnitDetail */
+/** @import { AreaInfo, BinsInfo, EventChoice, EventInfo, Heatmap, RowsInfo, UnitDetail } from "./shapes.js" */
 /**
  * Synced state; mirrors the sync=True traits of vbn_widgets.spike_explorer.SpikeExplorer.
  * @typedef {object} Model
@@ -217,7 +211,7 @@ function render({ model, el }) {
     el.dataset.revision = String(model.get("revision"));
   }
 
-  function drawAreas(/** @type {import("./draw.js").Theme} */ theme, /** @type {number} */ w, /** @type {import("./layout.js").HeatLayout} */ layout, /** @type {import("./layout.js").BinsInfo} */ bins) {
+  function drawAreas(/** @type {import("./draw.js").Theme} */ theme, /** @type {number} */ w, /** @type {import("./layout.js").HeatLayout} */ layout, /** @type {BinsInfo} */ bins) {
     const areas = model.get("area_psth");
     const ctx = prepare(areaCanvas, w, PLOT_PX);
     if (!ctx || !areas) return;
@@ -235,7 +229,7 @@ function render({ model, el }) {
     drawTimeAxis(ctx, { x: rect.x, y: rect.y + rect.height, width: rect.width, height: 20 }, [bins.start, bins.stop], theme);
   }
 
-  function drawUnit(/** @type {import("./draw.js").Theme} */ theme, /** @type {number} */ w, /** @type {import("./layout.js").HeatLayout} */ layout, /** @type {import("./layout.js").BinsInfo} */ bins) {
+  function drawUnit(/** @type {import("./draw.js").Theme} */ theme, /** @type {number} */ w, /** @type {import("./layout.js").HeatLayout} */ layout, /** @type {BinsInfo} */ bins) {
     const d = model.get("unit_detail");
     unitPanel.hidden = !d;
     if (!d) return;
