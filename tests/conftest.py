@@ -25,6 +25,25 @@ def demo_release(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def genuine_release(tmp_path_factory) -> tuple[Path, list[int], int]:
+    """(release, its genuine ecephys sessions, a stand-in session) of a small demo (scale 0.02)
+    whose two normal ecephys sessions are genuine NWB files of 600 s; written once per test
+    session, treat as read-only (download into a cache folder of your own)."""
+    from vbn_widgets import VBNCache
+    from vbn_widgets.data.demo import write_demo_release
+
+    root = tmp_path_factory.mktemp("demo-genuine")
+    release = write_demo_release(
+        root / "release", scale=0.02, seed=5, nwb_sessions=2, session_duration_s=600, lfp_s=0
+    )
+    genuine = [int(s) for s in release.nwb_sessions]
+    every = VBNCache.from_mirror(root / "release", root / "probe-cache")
+    table = every.get_ecephys_session_table(filter_abnormalities=False)
+    stand_in = next(int(s) for s in table.index if s not in genuine)
+    return root / "release", genuine, stand_in
+
+
+@pytest.fixture(scope="session")
 def full_demo_release(tmp_path_factory) -> Path:
     """The full-scale demo release (319,013 units), written once per test session; read-only."""
     from vbn_widgets.data.demo import write_demo_release

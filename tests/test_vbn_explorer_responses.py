@@ -7,7 +7,6 @@ passing unit, is said in the tab."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,24 +17,9 @@ from vbn_widgets._explorer_parts import TABS
 RESPONSES = next(i for i, t in enumerate(TABS) if t.key == "responses")
 
 
-def write_genuine_demo(root: Path) -> tuple[Path, list[int], int]:
-    """(release, the genuine sessions, the stand-in session) of a small demo whose two normal
-    ecephys sessions are genuine NWB files (~150 s) and whose abnormal one is a stand-in."""
-    from vbn_widgets.data.demo import write_demo_release
-
-    release = write_demo_release(
-        root / "release", scale=0.02, seed=5, nwb_sessions=2, session_duration_s=60, lfp_s=0
-    )
-    cache = VBNCache.from_mirror(root / "release", root / "cache-probe")
-    every = cache.get_ecephys_session_table(filter_abnormalities=False).index
-    genuine = [int(s) for s in release.nwb_sessions]
-    stand_in = next(int(s) for s in every if s not in genuine)
-    return root / "release", genuine, stand_in
-
-
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return write_genuine_demo(tmp_path_factory.mktemp("vx-responses"))
+def demo(genuine_release):
+    return genuine_release
 
 
 class CountingCache:

@@ -22,6 +22,7 @@ from e2e.lab import (
     wait_until,
     write_notebook,
 )
+from vbn_testing.sessions import download_sessions
 
 pytestmark = pytest.mark.e2e
 
@@ -29,20 +30,14 @@ ROOT = ".vbn-spike-explorer"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(genuine_release, tmp_path_factory):
     """(release, cache folder, session id): one genuine 600 s session, downloaded."""
     from vbn_widgets import VBNCache
-    from vbn_widgets.data.demo import write_demo_release
 
-    root = tmp_path_factory.mktemp("spike-lab")
-    release = write_demo_release(
-        root / "release", scale=0.02, seed=5, nwb_sessions=1, session_duration_s=600, lfp_s=0
-    )
-    sid = release.nwb_sessions[0]
-    cache = VBNCache.from_mirror(root / "release", root / "cache")
-    table = cache.get_ecephys_session_table(filter_abnormalities=False)
-    cache.download(int(table.loc[sid, "file_id"]))
-    return root / "release", root / "cache", sid
+    release, genuine, _ = genuine_release
+    cache_dir = tmp_path_factory.mktemp("spike-lab")
+    download_sessions(VBNCache.from_mirror(release, cache_dir), genuine[:1])
+    return release, cache_dir, genuine[0]
 
 
 def cells(demo) -> list[str]:

@@ -24,6 +24,7 @@ from e2e.lab import (
     wait_until,
     write_notebook,
 )
+from vbn_testing.sessions import download_sessions
 
 from vbn_widgets import VBNCache
 
@@ -130,19 +131,12 @@ SPIKES = ".vbn-vx-responses .vbn-spike-explorer"
 
 
 @pytest.fixture(scope="module")
-def genuine_demo(tmp_path_factory):
+def genuine_demo(genuine_release, tmp_path_factory):
     """(release, cache folder, the two genuine session ids), the sessions downloaded."""
-    from vbn_widgets.data.demo import write_demo_release
-
-    root = tmp_path_factory.mktemp("vx-genuine")
-    release = write_demo_release(
-        root / "release", scale=0.02, seed=5, nwb_sessions=2, session_duration_s=600, lfp_s=0
-    )
-    cache = VBNCache.from_mirror(root / "release", root / "cache")
-    table = cache.get_ecephys_session_table(filter_abnormalities=False)
-    for sid in release.nwb_sessions:
-        cache.download(int(table.loc[sid, "file_id"]))
-    return root / "release", root / "cache", [int(s) for s in release.nwb_sessions]
+    release, genuine, _ = genuine_release
+    cache_dir = tmp_path_factory.mktemp("vx-genuine")
+    download_sessions(VBNCache.from_mirror(release, cache_dir), genuine)
+    return release, cache_dir, genuine
 
 
 def test_responses_tab_shows_the_heatmap(lab, page, genuine_demo):

@@ -7,17 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_vbn_explorer_responses import write_genuine_demo
 
 from vbn_widgets import QualityFilter, SpikeExplorer, TableExplorer, VBNCache, VBNExplorer
 from vbn_widgets.spikes import SpikeError
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("spike-sources")
-    release, genuine, _ = write_genuine_demo(root)
-    return VBNCache.from_mirror(release, root / "cache"), genuine
+def demo(genuine_release, tmp_path_factory):
+    release, genuine, _ = genuine_release
+    return VBNCache.from_mirror(release, tmp_path_factory.mktemp("spike-sources")), genuine
 
 
 @pytest.fixture(scope="module")

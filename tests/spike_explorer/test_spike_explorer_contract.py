@@ -15,7 +15,7 @@ from vbn_testing.spike_session import SpikeSession
 from vbn_widgets import SpikeExplorer
 from vbn_widgets.spike_explorer import shapes
 
-JS = Path(__file__).parents[1] / "js" / "src"
+JS = Path(__file__).parents[2] / "js" / "src"
 TYPEDEF = re.compile(r"@typedef \{object\} (\w+)\n(.*?)\*/", re.DOTALL)
 
 
