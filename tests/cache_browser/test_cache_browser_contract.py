@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from vbn_testing.messages import ask
+from vbn_testing.shapes import check_shape, leaves
 
 from vbn_widgets.cache_browser import CacheBrowser, messages, shapes, widget
 from vbn_widgets.data import VBNCache
@@ -53,15 +54,10 @@ def typed_dicts(shape: type) -> list[type]:
     """``shape`` and every TypedDict its fields mention (in lists, unions), depth first."""
     out = [shape]
     for hint in typing.get_type_hints(shape).values():
-        for arg in _leaves(hint):
+        for arg in leaves(hint):
             if typing.is_typeddict(arg) and arg not in out:
                 out += [s for s in typed_dicts(arg) if s not in out]
     return out
-
-
-def _leaves(hint):
-    args = typing.get_args(hint)
-    return [leaf for a in args for leaf in _leaves(a)] if args else [hint]
 
 
 SHAPED = {
@@ -131,20 +127,6 @@ def test_limits_agree():
         assert set(re.findall(r'"([\w-]+)"', js[1])) == set(typing.get_args(python)), name
 
 
-def check(value, shape, where: str) -> None:
-    """``value`` has exactly the keys of ``shape``, recursively into nested shapes."""
-    assert isinstance(value, dict), where
-    assert set(value) == set(shape.__annotations__), where
-    hints = typing.get_type_hints(shape)
-    for key, item in value.items():
-        nested = [a for a in _leaves(hints[key]) if typing.is_typeddict(a)]
-        if not nested or item is None:
-            continue
-        for one in item if isinstance(item, list) else [item]:
-            if isinstance(one, dict):
-                check(one, nested[0], f"{where}.{key}")
-
-
 def test_published_values_have_their_shapes(demo_release, tmp_path, sent):
     browser = CacheBrowser(VBNCache.from_mirror(demo_release, tmp_path / "cache"))
     try:
@@ -160,12 +142,12 @@ def test_published_values_have_their_shapes(demo_release, tmp_path, sent):
         for name, shape in SHAPED.items():
             value = getattr(browser, name)
             for one in value if isinstance(value, list) else [value]:
-                check(one, shape, name)
+                check_shape(one, shape, name)
         ask(browser, sent, "toggle", row="g:ecephys")
         ask(browser, sent, "toggle", row=f"s:{ids[0]}")
         for row in ask(browser, sent, "rows", offset=0, limit=200)["rows"]:
-            check(row, shapes.CacheRow, row["id"])
+            check_shape(row, shapes.CacheRow, row["id"])
             if row["job"] is not None:
-                check(row["job"], shapes.RowJob, row["id"])
+                check_shape(row["job"], shapes.RowJob, row["id"])
     finally:
         browser.close()

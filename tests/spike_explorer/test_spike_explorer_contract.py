@@ -5,11 +5,11 @@ publishes have exactly those keys, nested shapes included."""
 from __future__ import annotations
 
 import re
-import typing
 from pathlib import Path
 
 import numpy as np
 import pytest
+from vbn_testing.shapes import check_shape
 from vbn_testing.spike_session import SpikeSession
 
 from vbn_widgets import SpikeExplorer
@@ -31,11 +31,6 @@ def js_typedefs() -> dict[str, set[str]]:
     wire = re.search(r"@typedef \{\{ (.*?) \}\} WireArray \*/", wire_js)
     found["WireArray"] = set(re.findall(r"(\w+): ", wire[1]))
     return found
-
-
-def _leaves(hint):
-    args = typing.get_args(hint)
-    return [leaf for a in args for leaf in _leaves(a)] if args else [hint]
 
 
 def shape_of(trait) -> type | None:
@@ -75,27 +70,13 @@ def test_every_js_shape_has_a_python_twin():
     )
 
 
-def check(value, shape, where: str) -> None:
-    """``value`` has exactly the keys of ``shape``, recursively into nested shapes."""
-    assert isinstance(value, dict), where
-    assert set(value) == set(shape.__annotations__), where
-    hints = typing.get_type_hints(shape)
-    for key, item in value.items():
-        nested = [a for a in _leaves(hints[key]) if typing.is_typeddict(a)]
-        if not nested or not item:
-            continue
-        for one in item if isinstance(item, list) else [item]:
-            if isinstance(one, dict):
-                check(one, nested[0], f"{where}.{key}")
-
-
 def check_published(widget: SpikeExplorer) -> None:
     for name, shape in SHAPED.items():
         value = getattr(widget, name)
         if value is None:
             continue
         for one in value if isinstance(value, list) else [value]:
-            check(one, shape, name)
+            check_shape(one, shape, name)
 
 
 def test_published_values_have_their_shapes(sent, user_ns):
@@ -116,12 +97,12 @@ def test_published_values_have_their_shapes(sent, user_ns):
         for name, shape in SHAPED.items():
             if state[name] is not None:
                 for one in state[name] if isinstance(state[name], list) else [state[name]]:
-                    check(one, shape, f"state.{name}")
+                    check_shape(one, shape, f"state.{name}")
     finally:
         widget.close()
 
 
 def test_defaults_have_their_shapes():
-    check(shapes.EMPTY_EVENT_INFO, shapes.EventInfo, "EMPTY_EVENT_INFO")
-    check(shapes.EMPTY_ROWS, shapes.RowsInfo, "EMPTY_ROWS")
-    check(shapes.EMPTY_AREAS, shapes.AreaInfo, "EMPTY_AREAS")
+    check_shape(shapes.EMPTY_EVENT_INFO, shapes.EventInfo, "EMPTY_EVENT_INFO")
+    check_shape(shapes.EMPTY_ROWS, shapes.RowsInfo, "EMPTY_ROWS")
+    check_shape(shapes.EMPTY_AREAS, shapes.AreaInfo, "EMPTY_AREAS")
