@@ -167,8 +167,9 @@ def stream_figures(path: Path, work: Path) -> dict:  # noqa: PLR0915
         figures["stream_reopen_s"] = round(seconds, 3)
         for block in (64 << 10, 1 << 20, 4 << 20):  # the default is measured above
             sent, seconds, requests = ours(block, None)
-            compare[f"vbn_widgets block {block >> 10} KiB"] = _row(sent, size, seconds, requests)
-            print(f"  block {block >> 10} KiB: {compare}", flush=True)
+            name = f"vbn_widgets block {block >> 10} KiB"
+            compare[name] = _row(sent, size, seconds, requests)
+            print(f"  {name}: {compare[name]}", flush=True)
         public = f"{s3.endpoint_url}/{BUCKET}/{KEY}?versionId={version}"
         for name, opener in _peers().items():
             with CutProxy("127.0.0.1", s3.port) as proxy:

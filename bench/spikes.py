@@ -136,9 +136,7 @@ def population_figures(data: Path) -> dict:
 def spikes_figures(data: Path, repeat: int) -> dict:
     from session import ensure_session
 
-    figures = session_figures(ensure_session(data), repeat)
-    print(figures, flush=True)
-    return figures | population_figures(data)
+    return session_figures(ensure_session(data), repeat) | population_figures(data)
 
 
 if __name__ == "__main__":  # python bench/spikes.py DATA_DIR
