@@ -12,6 +12,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
+from vbn_testing.nwb_layout import UNIT_COLUMNS
 
 from vbn_widgets.data import demo
 from vbn_widgets.data.demo import is_standin, read_marker, write_demo_release
@@ -21,33 +22,6 @@ from vbn_widgets.data.demo_nwb.spikes import VISUAL_CORTEX
 PROJECT = "visual-behavior-neuropixels"
 URL = "https://visual-behavior-neuropixels-data.s3.us-west-2.amazonaws.com/"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-SCALAR_UNIT_COLUMNS = [
-    "PT_ratio",
-    "amplitude",
-    "amplitude_cutoff",
-    "cluster_id",
-    "cumulative_drift",
-    "d_prime",
-    "firing_rate",
-    "isi_violations",
-    "isolation_distance",
-    "l_ratio",
-    "local_index",
-    "max_drift",
-    "nn_hit_rate",
-    "nn_miss_rate",
-    "peak_channel_id",
-    "presence_ratio",
-    "quality",
-    "recovery_slope",
-    "repolarization_slope",
-    "silhouette_score",
-    "snr",
-    "spread",
-    "velocity_above",
-    "velocity_below",
-    "waveform_duration",
-]
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +150,7 @@ def test_session_file_layout_types_and_dtypes(release):
         assert list(f["specifications/core"]) == ["2.8.0"]
         units = f["units"]
         assert list(units.attrs["colnames"]) == [
-            *SCALAR_UNIT_COLUMNS,
+            *UNIT_COLUMNS,
             "spike_times",
             "spike_amplitudes",
             "waveform_mean",

@@ -16,34 +16,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pandas as pd
+from vbn_testing.nwb_layout import UNIT_COLUMNS
 
-UNIT_COLUMNS = (
-    "PT_ratio",
-    "amplitude",
-    "amplitude_cutoff",
-    "cluster_id",
-    "cumulative_drift",
-    "d_prime",
-    "firing_rate",
-    "isi_violations",
-    "isolation_distance",
-    "l_ratio",
-    "local_index",
-    "max_drift",
-    "nn_hit_rate",
-    "nn_miss_rate",
-    "peak_channel_id",
-    "presence_ratio",
-    "quality",
-    "recovery_slope",
-    "repolarization_slope",
-    "silhouette_score",
-    "snr",
-    "spread",
-    "velocity_above",
-    "velocity_below",
-    "waveform_duration",
-)
 IMAGES = ("im000_r", "im031_r", "im035_r", "im045_r", "im054_r", "im073_r", "im075_r", "im106_r")
 IMAGE_SET = "Natural_Images_Lum_Matched_set_ophys_G_2019"
 
